@@ -1,0 +1,40 @@
+"""Hand out record ids and accession numbers that are unique even under concurrent writes."""
+
+from django.db import transaction
+from django.db.models import Max
+
+from accessions.models import Accession, Counter, Record
+
+RECORD_COUNTER = "record_id"
+
+
+def _next_value(name: str, *, at_least: int = 0) -> int:
+    """Increment the named counter under a row lock and return the new value."""
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+        # The row lock serialises concurrent callers on PostgreSQL; SQLite serialises writers.
+        counter = Counter.objects.select_for_update().get(name=name)
+        counter.value = max(counter.value, at_least) + 1
+        counter.save(update_fields=["value"])
+        return counter.value
+
+
+def next_record_id() -> int:
+    """The next free record id: above every id in use, including migrated ones like 117349."""
+    with transaction.atomic():
+        highest = Record.objects.aggregate(highest=Max("record_id"))["highest"] or 0
+        return _next_value(RECORD_COUNTER, at_least=highest)
+
+
+def next_accession_number(year: int) -> str:
+    """YEAR-NNNN, counted per year and never reused, even after an accession is deleted."""
+    with transaction.atomic():
+        prefix = f"{year}-"
+        numbers = Accession.objects.filter(number__startswith=prefix).values_list(
+            "number", flat=True
+        )
+        highest = max(
+            (int(n.removeprefix(prefix)) for n in numbers if n[len(prefix) :].isdigit()), default=0
+        )
+        value = _next_value(f"accession-{year}", at_least=highest)
+    return f"{year}-{value:04d}"

@@ -1,0 +1,104 @@
+"""Shared fixtures: staff users per role and records made through the production functions."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accessions.intake import create_record
+from accessions.models import Donor, Language, RecordText, RightsStatement
+from accessions.workflow import transition_record
+
+SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs most of a second per user; it is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _staff_user(django_user_model, username: str, group: str | None):
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-for-tests-only", is_staff=True
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def cataloguer(django_user_model):
+    return _staff_user(django_user_model, "cat", "Cataloguer")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return _staff_user(django_user_model, "ed", "Editor")
+
+
+@pytest.fixture
+def rights_manager(django_user_model):
+    return _staff_user(django_user_model, "rm", "Rights manager")
+
+
+@pytest.fixture
+def staff_without_role(django_user_model):
+    return _staff_user(django_user_model, "nobody", None)
+
+
+@pytest.fixture
+def rights_statement(db):
+    return RightsStatement.objects.create(
+        name="Research reuse",
+        statement="Reuse for research and education is welcome.",
+        uri="http://rightsstatements.org/vocab/InC-EDU/1.0/",
+        inquiry_contact="the Rights Desk",
+        inquiry_email="rights@example.org",
+    )
+
+
+@pytest.fixture
+def funder(db):
+    return Donor.objects.create(
+        name="Example Foundation",
+        is_funder=True,
+        email="secret-contact@example.net",
+        phone="+1 555 0199",
+        address="99 Hidden Lane",
+    )
+
+
+@pytest.fixture
+def make_record(db, rights_statement):
+    """Make a complete record in the given status through the real workflow."""
+    from django.contrib.auth import get_user_model
+
+    def make(status="published", title="A telegram about arms control", **fields):
+        User = get_user_model()
+        actor, _ = User.objects.get_or_create(
+            username="workflow-robot", defaults={"is_superuser": True, "is_staff": True}
+        )
+        fields.setdefault("date_text", "1963-11-25")
+        fields.setdefault("summary", "A summary of the telegram.")
+        fields.setdefault("rights", rights_statement)
+        record = create_record(title=title, user=actor, **fields)
+        RecordText.objects.create(
+            record=record,
+            body="First paragraph.\n\nSecond paragraph.",
+            language=Language.objects.get(code="en"),
+            is_primary=True,
+            credit="Translated by A. Translator",
+        )
+        steps = {
+            "draft": [],
+            "in_review": ["submit"],
+            "published": ["submit", "publish"],
+            "withdrawn": ["submit", "publish", "withdraw"],
+        }[status]
+        for action in steps:
+            transition_record(record=record, action=action, user=actor)
+        return record
+
+    return make
