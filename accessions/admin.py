@@ -140,6 +140,7 @@ class AccessionAdmin(admin.ModelAdmin):
     readonly_fields = ["number", "created_at", "created_by"]
     inlines = [RecordInline]
     actions = ["start_record"]
+    change_form_template = "admin/accessions/accession/change_form.html"
     fieldsets = [
         (None, {"fields": ["number", "title", "date_received", "acquisition_method", "donors"]}),
         ("Extent and scope", {"fields": ["extent", "scope"]}),
@@ -321,6 +322,7 @@ class RecordAdmin(admin.ModelAdmin):
         if accession_pk and str(accession_pk).isdigit():
             accession = Accession.objects.filter(pk=accession_pk).first()
             if accession:
+                initial["accession"] = accession.pk
                 initial.setdefault("title", accession.title)
                 initial["donors"] = list(accession.donors.filter(is_funder=True))
         return initial

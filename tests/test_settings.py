@@ -1,0 +1,77 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.database_url import DatabaseURLError, parse_database_url
+
+BASE = Path("/srv/archive")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_relative_sqlite_url_lives_under_the_project():
+    config = parse_database_url("sqlite:///var/db.sqlite3", base_dir=BASE)
+    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/archive/var/db.sqlite3"}
+
+
+def test_absolute_sqlite_url_and_memory():
+    assert parse_database_url("sqlite:////tmp/x.db", base_dir=BASE)["NAME"] == "/tmp/x.db"
+    assert parse_database_url("sqlite:///:memory:", base_dir=BASE)["NAME"] == ":memory:"
+
+
+def test_postgres_url_with_credentials_port_and_options():
+    config = parse_database_url(
+        "postgres://arch%40ive:p%2Fss@db.example.org:6543/archive?sslmode=require", base_dir=BASE
+    )
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("archive", "arch@ive", "p/ss")
+    assert (config["HOST"], config["PORT"]) == ("db.example.org", "6543")
+    assert config["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_postgresql_scheme_without_password_or_port():
+    config = parse_database_url("postgresql://postgres@127.0.0.1/archive", base_dir=BASE)
+    assert (config["USER"], config["PASSWORD"], config["PORT"]) == ("postgres", "", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@localhost/archive", "Unsupported DATABASE_URL scheme 'mysql'"),
+        ("postgres://localhost", "needs a database name"),
+        ("sqlite://", "needs a file path"),
+    ],
+)
+def test_bad_database_urls_are_refused_with_a_clear_message(url, message):
+    with pytest.raises(DatabaseURLError, match=message):
+        parse_database_url(url, base_dir=BASE)
+
+
+def _run_check(extra_env: dict) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    env.update({"DATABASE_URL": "sqlite:///:memory:", **extra_env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run_check({"DJANGO_DEBUG": "0"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key():
+    result = _run_check({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50})
+    assert result.returncode == 0, result.stderr
