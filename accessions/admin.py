@@ -310,6 +310,11 @@ class RecordAdmin(admin.ModelAdmin):
             ]
         return fieldsets
 
+    def get_readonly_fields(self, request, obj=None):
+        # Record ids are public and permanent: settable on creation only.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "record_id"] if obj is not None else readonly
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "record_id" in form.base_fields:

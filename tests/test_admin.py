@@ -226,3 +226,14 @@ def test_new_record_form_is_prefilled_from_an_accession(client, cataloguer):
     assert form.initial["accession"] == accession.pk
     assert form.initial["title"] == "Papers of Y"
     assert list(form.initial["donors"]) == [funder]
+
+
+def test_record_id_cannot_be_changed_after_creation(client, editor, make_record):
+    record = make_record(status="draft")
+    client.force_login(editor)
+    form = (
+        client.get(reverse("admin:accessions_record_change", args=[record.pk]))
+        .context["adminform"]
+        .form
+    )
+    assert "record_id" not in form.fields
