@@ -120,6 +120,10 @@ class RoutingRule(models.Model):
         return ""
 
     @property
+    def kind_label(self) -> str:
+        return self.kind.replace("_", " ")
+
+    @property
     def criterion(self):
         return getattr(self, self.kind) if self.kind else None
 

@@ -102,7 +102,10 @@ def deliver_email(*, email_id: int) -> OutgoingEmail | None:
             email.sent_at = now
             email.next_attempt_at = None
             email.last_error = ""
-            note = f"{email.get_kind_display()} sent to {email.to}."
+            # Requesters' addresses stay out of history notes; only staff addresses appear.
+            note = f"{email.get_kind_display()} sent" + (
+                f" to {email.to}." if email.kind == OutgoingEmail.Kind.ROUTED else "."
+            )
             kind = InquiryEvent.Kind.EMAIL_SENT
         email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
         InquiryEvent.objects.create(inquiry=email.inquiry, kind=kind, email=email, note=note)
