@@ -222,3 +222,32 @@ def test_rate_limit_counts_only_the_window(post, make_record, smtp_server, setti
     post(record, VALID)
     RightsInquiry.objects.update(created_at=timezone.now() - timedelta(hours=2))
     assert post(record, VALID).status_code == 302
+
+
+def test_a_name_crafted_as_an_address_list_stays_one_reply_to_address(
+    post, make_record, smtp_server
+):
+    name = 'Ada "Evil" <evil@example.com>, victim@example.com'
+    assert post(make_record(), {**VALID, "name": name}).status_code == 302
+    routed = smtp_server.received[0]
+    reply_to = routed.message["Reply-To"]
+    assert [address.addr_spec for address in reply_to.addresses] == ["ada@example.edu"]
+    assert routed.rcpt_tos == ["rights@example.org"]
+
+
+def test_non_latin_names_and_messages_arrive_intact(post, make_record, smtp_server):
+    data = {**VALID, "name": "Светлана Саврaнская", "message": "Можно ли цитировать? 引用"}
+    assert post(make_record(), data).status_code == 302
+    routed, acknowledgement = smtp_server.received
+    assert routed.message["Reply-To"].addresses[0].display_name == "Светлана Саврaнская"
+    assert "Можно ли цитировать? 引用" in routed.body
+    assert "Dear Светлана Саврaнская" in acknowledgement.body
+
+
+def test_a_staff_title_with_line_breaks_cannot_break_the_subject(post, make_record, smtp_server):
+    record = make_record(title="Telegram\r\nBcc: victim@example.com")
+    assert post(record, VALID).status_code == 302
+    routed = smtp_server.received[0]
+    assert "Telegram Bcc: victim@example.com" in routed.message["Subject"]
+    assert routed.message["Bcc"] is None
+    assert routed.rcpt_tos == ["rights@example.org"]

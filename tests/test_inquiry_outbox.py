@@ -145,3 +145,28 @@ def test_emails_wait_for_the_transaction_that_saved_them(
     assert RightsInquiry.objects.count() == 0
     assert OutgoingEmail.objects.count() == 0
     assert smtp_server.received == []
+
+
+def test_with_a_deferring_task_backend_a_failed_send_schedules_its_own_retry(
+    submit, smtp_down, settings
+):
+    from django.tasks import task_backends
+
+    from accessions.inquiries.tasks import send_outgoing_email
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    inquiry = submit()
+    backend = task_backends["default"]
+    # Submitting only enqueued the two sends; the dummy backend runs nothing.
+    assert len(backend.results) == 2
+    assert set(inquiry.emails.values_list("attempts", flat=True)) == {0}
+    email = inquiry.emails.get(kind=OutgoingEmail.Kind.ACKNOWLEDGEMENT)
+    assert send_outgoing_email.call(email.pk) == "pending"
+    email.refresh_from_db()
+    retry = backend.results[-1]
+    assert retry.args == [email.pk]
+    assert retry.task.run_after == email.next_attempt_at
+    smtp_down.start()
+    assert send_outgoing_email.call(email.pk) == "sent"
+    assert send_outgoing_email.call(email.pk) == "skipped"
+    assert len(smtp_down.received) == 1
