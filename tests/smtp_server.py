@@ -1,5 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that records what it receives, as pytest fixtures."""
 
+import asyncio
 import socket
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -24,8 +25,12 @@ class RecordingHandler:
     def __init__(self):
         self.received: list[ReceivedEmail] = []
         self.refusal: str | None = None
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            # Keeps a delivery in flight so that concurrent senders overlap.
+            await asyncio.sleep(self.delay)
         if self.refusal:
             return self.refusal
         message = message_from_bytes(envelope.original_content, policy=policy.default)

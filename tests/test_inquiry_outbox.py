@@ -170,3 +170,45 @@ def test_with_a_deferring_task_backend_a_failed_send_schedules_its_own_retry(
     assert send_outgoing_email.call(email.pk) == "sent"
     assert send_outgoing_email.call(email.pk) == "skipped"
     assert len(smtp_down.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_send_one_email_only_once(make_record, smtp_down):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are what is under test; SQLite serialises all writers anyway.")
+    inquiry = submit_inquiry(
+        record=make_record(),
+        name="Ada",
+        email="ada@example.edu",
+        intended_use="research",
+        message="Hello",
+        record_url="http://archive.example/",
+    )
+    email = inquiry.emails.get(kind=OutgoingEmail.Kind.ROUTED)
+    smtp_down.start()
+    smtp_down.handler.delay = 0.5
+    start = threading.Barrier(4)
+    outcomes, errors = [], []
+
+    def worker():
+        try:
+            start.wait()
+            delivered = deliver_email(email_id=email.pk)
+            outcomes.append(delivered.status if delivered else None)
+        except Exception as error:  # collected so the main thread can report it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(outcomes, key=str) == [None, None, None, "sent"]
+    assert len(smtp_down.received) == 1
