@@ -103,6 +103,7 @@ class RightsInquiryAdmin(admin.ModelAdmin):
     list_select_related = ["record", "assignee"]
     ordering = ["-created_at"]
     inlines = [OutgoingEmailInline, InquiryEventInline]
+    actions = ["assign_to_me", "mark_in_progress", "mark_closed"]
     readonly_fields = [
         "reference",
         "record_link",
@@ -140,7 +141,10 @@ class RightsInquiryAdmin(admin.ModelAdmin):
         return self.search_fields
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": ["reference", "record_link", "answer_link"]})]
+        heading = ["reference", "record_link"]
+        if request.user.has_perm("accessions.answer_rightsinquiry"):
+            heading.append("answer_link")
+        fieldsets = [(None, {"fields": heading})]
         if can_see_requester(request):
             fieldsets.append(("Requester (rights staff only)", {"fields": REQUESTER_FIELDS}))
         fieldsets += [
@@ -170,6 +174,26 @@ class RightsInquiryAdmin(admin.ModelAdmin):
             assignee=form.cleaned_data["assignee"],
             internal_notes=form.cleaned_data["internal_notes"],
         )
+
+    @admin.action(description="Assign the selected inquiries to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        for inquiry in queryset:
+            update_inquiry(inquiry=inquiry, user=request.user, assignee=request.user)
+        self.message_user(request, f"{queryset.count()} inquiry(ies) assigned to you.")
+
+    @admin.action(description="Mark the selected inquiries in progress", permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._set_status(request, queryset, RightsInquiry.Status.IN_PROGRESS)
+
+    @admin.action(description="Close the selected inquiries", permissions=["change"])
+    def mark_closed(self, request, queryset):
+        self._set_status(request, queryset, RightsInquiry.Status.CLOSED)
+
+    def _set_status(self, request, queryset, status):
+        for inquiry in queryset:
+            update_inquiry(inquiry=inquiry, user=request.user, status=status)
+        label = RightsInquiry.Status(status).label.lower()
+        self.message_user(request, f"{queryset.count()} inquiry(ies) marked {label}.")
 
     @admin.display(description="Record", ordering="record__record_id")
     def record_link(self, inquiry):

@@ -76,6 +76,7 @@ def test_rights_manager_sees_the_queue_with_requesters_details(client, rights_ma
     page = client.get(change_url(inquiry)).content.decode()
     for expected in ["Ada Historian", "ada@example.edu", "University of Somewhere", "192.0.2.7"]:
         assert expected in page
+    assert "Answer the requester" in page
 
 
 def test_superuser_sees_requesters_details(admin_client, inquiry):
@@ -295,3 +296,22 @@ def test_rule_admin_refuses_an_invalid_recipient(client, rights_manager, funder)
     )
     assert "“not an address” is not a valid email address." in response.content.decode()
     assert not RoutingRule.objects.exists()
+
+
+def test_bulk_actions_assign_and_close_with_history(client, rights_manager, inquiry):
+    client.force_login(rights_manager)
+    for action in ["assign_to_me", "mark_closed"]:
+        response = client.post(CHANGELIST, {"action": action, "_selected_action": [inquiry.pk]})
+        assert response.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.assignee == rights_manager
+    assert inquiry.status == RightsInquiry.Status.CLOSED
+    kinds = list(inquiry.events.values_list("kind", flat=True))
+    assert InquiryEvent.Kind.ASSIGNED in kinds and InquiryEvent.Kind.STATUS in kinds
+
+
+def test_queue_viewers_see_no_answer_button_or_actions(client, queue_viewer, inquiry):
+    client.force_login(queue_viewer)
+    assert "Answer the requester" not in client.get(change_url(inquiry)).content.decode()
+    client.post(CHANGELIST, {"action": "mark_closed", "_selected_action": [inquiry.pk]})
+    assert RightsInquiry.objects.get().status == "new"
