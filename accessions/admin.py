@@ -453,3 +453,6 @@ class RecordAdmin(admin.ModelAdmin):
 
             context["missing_for_publication"] = missing_for_publication(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+from accessions import inquiry_admin  # noqa: E402, F401  (registers the rights-inquiry admin)

@@ -466,3 +466,6 @@ class RecordEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from accessions.inquiry_models import InquiryEvent, OutgoingEmail, RightsInquiry, RoutingRule  # noqa: E402, F401, I001

@@ -38,3 +38,20 @@ def next_accession_number(year: int) -> str:
         )
         value = _next_value(f"accession-{year}", at_least=highest)
     return f"{year}-{value:04d}"
+
+
+def next_inquiry_reference(year: int) -> str:
+    """RI-YEAR-NNNNNN for a rights inquiry, counted per year and never reused."""
+    from accessions.models import RightsInquiry
+
+    with transaction.atomic():
+        prefix = f"RI-{year}-"
+        references = RightsInquiry.objects.filter(reference__startswith=prefix).values_list(
+            "reference", flat=True
+        )
+        highest = max(
+            (int(r.removeprefix(prefix)) for r in references if r[len(prefix) :].isdigit()),
+            default=0,
+        )
+        value = _next_value(f"rights-inquiry-{year}", at_least=highest)
+    return f"{prefix}{value:06d}"

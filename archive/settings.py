@@ -149,3 +149,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Rights inquiries: where unrouted inquiries go, how often one sender may ask, email retries.
+RIGHTS_INQUIRY_DEFAULT_EMAIL = os.environ.get("RIGHTS_INQUIRY_DEFAULT_EMAIL", "rights@localhost")
+RIGHTS_INQUIRY_LIMIT_PER_EMAIL = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_PER_EMAIL", "5"))
+RIGHTS_INQUIRY_LIMIT_PER_IP = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_PER_IP", "20"))
+RIGHTS_INQUIRY_LIMIT_WINDOW_MINUTES = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_WINDOW", "60"))
+RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS", "8"))
+RIGHTS_INQUIRY_EMAIL_RETRY_SECONDS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_RETRY", "60"))

@@ -11,6 +11,9 @@ from accessions.workflow import transition_record
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
+# The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
+pytest_plugins = ["tests.smtp_server"]
+
 
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
