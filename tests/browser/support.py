@@ -37,11 +37,12 @@ WIDTHS = {
 # Every WCAG 2.0, 2.1 and 2.2 rule at levels A and AA that axe-core implements.
 WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
-# Every browser test module sets `pytestmark = BROWSER_MARKS`. The live server needs committed
-# data; serialized_rollback brings back the roles and languages that migrations create.
+# Every browser test module sets `pytestmark = BROWSER_MARKS`. The live server only sees
+# committed data, so these tests are transactional; migration_data restores the seed rows.
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 STAFF_PASSWORD = "pw-for-tests-only"
