@@ -8,6 +8,7 @@ PYTHON ?= $(shell for candidate in python3.12 python3.13 python3 python; do \
 	&& { echo $$candidate; break; }; done)
 
 .PHONY: demo test install lint check serve
+.PHONY: browser-deps
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (see .python-version)."; exit 1; }
@@ -26,6 +27,20 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The browser tests need axe-core (npm, pinned in package-lock.json) and Debian's Chromium.
+test: browser-deps
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: axe-core is missing, so the browser tests will be skipped."; fi
+
+browser-deps: node_modules/.installed
+	@command -v chromium >/dev/null || [ -n "$$ARCHIVE_CHROMIUM" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; \
+	  else echo "Chromium not found and not installable here: the browser tests will be skipped."; fi; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

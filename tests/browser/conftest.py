@@ -1,0 +1,83 @@
+"""Fixtures for tests that drive a real Chromium against the app served on loopback.
+
+One browser serves the whole session; each test gets a fresh context (cookies, storage) and page.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tests.browser.support import AXE_SCRIPT, CHROMIUM_ARGS, WIDTHS
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: $ARCHIVE_CHROMIUM, else Debian's `chromium` on PATH."""
+    configured = os.environ.get("ARCHIVE_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_unavailable(reason: str):
+    # CI must prove the pages in a real browser, so a missing browser there is an error.
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} CI must run the browser tests; see `make browser-deps`.", False)
+    pytest.skip(f"{reason} Run `make browser-deps` to install it.")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # Browser tests go last: Playwright's sync API keeps an asyncio loop running in the main
+    # thread until the session ends, which would disturb async code in the tests after it.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("Playwright for Python is not installed.")
+    executable = find_chromium()
+    if executable is None:
+        browser_unavailable("No Chromium found (set ARCHIVE_CHROMIUM or install `chromium`).")
+    if not AXE_SCRIPT.exists():
+        browser_unavailable(f"axe-core is missing at {AXE_SCRIPT} (npm ci).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by tests
+    # between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium_browser, live_server):
+    """A page in a fresh browser context whose relative URLs go to the live server."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport=WIDTHS["desktop"])
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Put back the roles and languages that migration 0002 made and each flush removed."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    from accessions.models import Language
+    from accessions.roles import ROLES
+
+    seed = import_module("accessions.migrations.0002_roles_and_languages")
+    for code, name in seed.LANGUAGES:
+        Language.objects.get_or_create(code=code, defaults={"name": name})
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="accessions", codename__in=codenames)
+        )
