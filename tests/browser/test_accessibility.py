@@ -68,6 +68,7 @@ PAGE_TYPES = {
         c["record"].__class__.objects.get(title="Withdrawn telegram").record_id
     ),
     "staff-login": lambda c: "/admin/login/",
+    "rights-inquiry-form": lambda c: c["record"].get_absolute_url() + "rights-inquiry/",
 }
 
 
