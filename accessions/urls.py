@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accessions import search_views, views
+from accessions.oai import views as oai_views
 
 app_name = "accessions"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("document/<int:record_id>/", views.record_detail, name="record_detail"),
     path("collections/", views.collection_list, name="collection_list"),
     path("collections/<str:slug>/", views.collection_detail, name="collection_detail"),
+    path("oai/", oai_views.endpoint, name="oai"),
 ]
