@@ -406,7 +406,7 @@ def test_metadata_formats_offer_oai_dc(oai, make_record):
 
 
 def test_control_characters_in_staff_text_do_not_break_the_xml(oai, make_record):
-    record = make_record(summary="Line one\x0bline two\x00")
+    record = make_record(summary="Line one\x0bline two\x1f")
     tree = oai(verb="GetRecord", identifier=oai_id(record), metadataPrefix="oai_dc")
     assert tree.findtext(".//dc:description", namespaces=NS) == "Line oneline two"
 
