@@ -61,7 +61,7 @@ class Endpoint:
 
     def __init__(self, request):
         self.request = request
-        self.base_url = request.build_absolute_uri(reverse("accessions:oai"))
+        self.base_url = request.build_absolute_uri(reverse("standards:oai"))
         self.now = timezone.now().replace(microsecond=0)
         self.repository_id = settings.OAI_REPOSITORY_IDENTIFIER
         self.page_size = getattr(settings, self.page_size_setting, 100)
