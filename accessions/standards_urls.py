@@ -3,6 +3,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
+from accessions import api
 from accessions.citation_views import cite
 from accessions.feeds import RecentDocumentsFeed
 from accessions.oai import views as oai_views
@@ -26,4 +27,10 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
+    path("api/", api.documentation, name="api"),
+    path("api/openapi.json", api.openapi, name="api_openapi"),
+    path("api/records/", api.record_list, name="api_records"),
+    path("api/records/<int:record_id>/", api.record_detail, name="api_record"),
+    path("api/collections/", api.collection_list, name="api_collections"),
+    path("api/collections/<str:slug>/", api.collection_detail, name="api_collection"),
 ]
