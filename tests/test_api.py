@@ -161,10 +161,11 @@ def test_unpublished_record_is_absent_from_the_api(client, make_record, status, 
     assert b"Secret" not in client.get("/api/records/?q=secret").content
 
 
-def test_unknown_record_is_a_json_404(client):
-    response = client.get("/api/records/424242/")
+@pytest.mark.parametrize("record_id", ["424242", "9" * 25])
+def test_unknown_record_is_a_json_404(client, record_id):
+    response = client.get(f"/api/records/{record_id}/")
     assert response.status_code == 404
-    assert "424242" in response.json()["detail"]
+    assert record_id in response.json()["detail"]
 
 
 def test_collections_list_only_collections_with_published_records(client, make_record, conforms):

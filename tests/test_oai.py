@@ -356,6 +356,10 @@ def expired_token() -> str:
             "idDoesNotExist",
         ),
         (
+            {"verb": "ListMetadataFormats", "identifier": "oai:archive.example.org:" + "9" * 25},
+            "idDoesNotExist",
+        ),
+        (
             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "no-such-set"},
             "noRecordsMatch",
         ),

@@ -57,14 +57,12 @@ def set_spec(collection: Collection) -> str:
 class Endpoint:
     """One OAI-PMH request: holds the base URL and the public sets, answers one verb."""
 
-    page_size_setting = "OAI_PAGE_SIZE"
-
     def __init__(self, request):
         self.request = request
         self.base_url = request.build_absolute_uri(reverse("standards:oai"))
         self.now = timezone.now().replace(microsecond=0)
         self.repository_id = settings.OAI_REPOSITORY_IDENTIFIER
-        self.page_size = getattr(settings, self.page_size_setting, 100)
+        self.page_size = settings.OAI_PAGE_SIZE
         self._sets = None
 
     # Sets and identifiers -------------------------------------------------------------
@@ -173,14 +171,15 @@ class Endpoint:
         self.add_record(_sub(root, "GetRecord"), record)
 
     def listidentifiers(self, root, arguments):
-        self.list(root, arguments, full=False)
+        self.list_items(root, arguments, full=False)
 
     def listrecords(self, root, arguments):
-        self.list(root, arguments, full=True)
+        self.list_items(root, arguments, full=True)
 
     # Lists ---------------------------------------------------------------------------
 
-    def list(self, root, arguments, *, full: bool):
+    def list_items(self, root, arguments, *, full: bool):
+        """ListRecords (full) or ListIdentifiers: one page after the token's position."""
         if "resumptionToken" in arguments:
             position = read_token(arguments["resumptionToken"])
         else:
