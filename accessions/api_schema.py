@@ -26,7 +26,7 @@ RECORD_SUMMARY = {
     "properties": {
         "record_id": {"type": "integer", "minimum": 1},
         "title": _string(),
-        "date": _string("The document date as the record page shows it; empty when undated."),
+        "date": _string("The document date as the record page shows it, e.g. “Undated”."),
         "date_start": {"type": ["string", "null"], "format": "date"},
         "date_end": {"type": ["string", "null"], "format": "date"},
         "summary": _string(),
