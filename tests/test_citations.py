@@ -251,3 +251,13 @@ def test_citation_download_query_count_does_not_grow_with_authors(
     with django_assert_num_queries(9):
         response = client.get(f"{large.get_absolute_url()}cite.bib")
     assert b"Author14" in response.content
+
+
+def test_staff_preview_shows_citations_without_dead_download_links(client, make_record, editor):
+    from django.urls import reverse
+
+    record = make_record(status="draft", title="Draft letter")
+    client.force_login(editor)
+    html = client.get(reverse("admin:accessions_record_preview", args=[record.pk])).content.decode()
+    assert "Cite this document" in html and "“Draft letter.”" in html
+    assert "cite.bib" not in html

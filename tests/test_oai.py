@@ -396,6 +396,21 @@ def test_tampered_resumption_token_is_refused(oai, make_record, settings):
     assert error_code(tree) == "badResumptionToken"
 
 
+def test_token_whose_remaining_records_left_the_list_answers_no_records_match(
+    oai, make_record, settings, editor
+):
+    from accessions.workflow import transition_record
+
+    settings.OAI_PAGE_SIZE = 1
+    first, second = make_record(), make_record()
+    Record.objects.filter(pk=first.pk).update(updated_at=datetime(2020, 1, 1, tzinfo=UTC))
+    tree = oai(verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert identifiers(tree) == [oai_id(first)]
+    token = tree.findtext(".//oai:resumptionToken", namespaces=NS)
+    transition_record(record=second, action="return_to_draft", user=editor)
+    assert error_code(oai(verb="ListIdentifiers", resumptionToken=token)) == "noRecordsMatch"
+
+
 def test_empty_repository_has_no_sets_and_no_records(oai):
     assert error_code(oai(verb="ListSets")) == "noSetHierarchy"
     assert error_code(oai(verb="ListRecords", metadataPrefix="oai_dc")) == "noRecordsMatch"

@@ -214,9 +214,9 @@ class Endpoint:
             self.with_relations(page, full=full).order_by("updated_at", "pk")[: self.page_size + 1]
         )
         if not page:
-            if position.cursor == 0:
-                raise OAIError("noRecordsMatch", "No record matches these arguments.")
-            # Records left the list since the previous page: finish it cleanly.
+            # Also when the records after the token left the list since the previous page:
+            # the schema wants at least one item, so an error is the only valid answer.
+            raise OAIError("noRecordsMatch", "No record matches these arguments.")
         has_more = len(page) > self.page_size
         page = page[: self.page_size]
         element = _sub(root, "ListRecords" if full else "ListIdentifiers")
