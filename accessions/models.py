@@ -367,7 +367,11 @@ class Record(models.Model):
             ("withdraw_record", "Can withdraw published records"),
             ("return_record_to_draft", "Can return records to draft"),
         ]
-        indexes = [models.Index(fields=["status", "-published_at"], name="record_status_published")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="record_status_published"),
+            # OAI-PMH harvests page through (status, updated_at, id) by keyset.
+            models.Index(fields=["status", "updated_at", "id"], name="record_status_updated"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(record_id__gt=0), name="record_id_positive"),
             models.CheckConstraint(

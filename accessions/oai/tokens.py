@@ -23,6 +23,7 @@ class ListPosition:
     after_updated_at: str
     after_pk: int
     cursor: int
+    complete_size: int = 0
 
 
 def make_token(position: ListPosition) -> str:
