@@ -92,11 +92,14 @@ def main():
         after, pk = ordered.values_list("updated_at", "pk")[position - 1]
 
         def keyset_page(after=after, pk=pk):
-            # The query accessions.oai.views runs for a resumption token.
+            # The two queries accessions.oai.views runs for a resumption token.
             page = ordered.filter(updated_at__gte=after).exclude(updated_at=after, pk__lte=pk)
-            return list(page[: args.page_size + 1])
+            ids = list(page.values_list("pk", flat=True)[: args.page_size + 1])
+            rows = {r.pk: r for r in harvestable_records().filter(pk__in=ids)}
+            return [rows[pk] for pk in ids]
 
         def offset_page(position=position):
+            # The naive way: OFFSET over the ordered full rows.
             return list(ordered[position : position + args.page_size + 1])
 
         assert [r.pk for r in keyset_page()] == [r.pk for r in offset_page()]

@@ -220,7 +220,7 @@ class Endpoint:
         )
         by_id = {
             record.pk: record
-            for record in self.with_relations(Record.objects.filter(pk__in=ids), full=full)
+            for record in self.with_relations(harvestable_records().filter(pk__in=ids), full=full)
         }
         page = [by_id[pk] for pk in ids if pk in by_id]
         if not page:
