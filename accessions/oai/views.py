@@ -42,6 +42,9 @@ def _sub(parent, name: str, text: str | None = None, namespace: str = OAI_NS, **
     return element
 
 
+HARVESTABLE = {Record.Status.PUBLISHED, Record.Status.WITHDRAWN}
+
+
 def harvestable_records():
     """Published records, and withdrawn ones that harvesters must learn were deleted."""
     return Record.objects.published() | Record.objects.withdrawn()
@@ -218,10 +221,10 @@ class Endpoint:
         ids = list(
             page.order_by("updated_at", "pk").values_list("pk", flat=True)[: self.page_size + 1]
         )
-        by_id = {
-            record.pk: record
-            for record in self.with_relations(harvestable_records().filter(pk__in=ids), full=full)
-        }
+        # By primary key alone: with a status filter too, SQLite scans the status index. The
+        # ids came from harvestable_records(); re-check status for a record changed since.
+        rows = self.with_relations(Record.objects.filter(pk__in=ids).order_by(), full=full)
+        by_id = {record.pk: record for record in rows if record.status in HARVESTABLE}
         page = [by_id[pk] for pk in ids if pk in by_id]
         if not page:
             # Also when the records after the token left the list since the previous page:
