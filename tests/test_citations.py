@@ -261,3 +261,11 @@ def test_staff_preview_shows_citations_without_dead_download_links(client, make_
     html = client.get(reverse("admin:accessions_record_preview", args=[record.pk])).content.decode()
     assert "Cite this document" in html and "“Draft letter.”" in html
     assert "cite.bib" not in html
+
+
+def test_staff_text_in_citations_is_escaped_on_the_page(client, make_record):
+    record = make_record(title="<script>alert(1)</script> memo", source="A & B <archive>")
+    html = client.get(record.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt; memo.”" in html
+    assert "A &amp; B &lt;archive&gt;." in html
