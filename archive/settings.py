@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "accessions",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,13 @@ TASKS = {
 }
 
 SITE_NAME = os.environ.get("ARCHIVE_SITE_NAME", "Declassified: International History Archive")
+
+# OAI-PMH: the repository identifier is part of every record's permanent OAI identifier.
+OAI_REPOSITORY_IDENTIFIER = os.environ.get(
+    "ARCHIVE_OAI_REPOSITORY_IDENTIFIER", "archive.example.org"
+)
+OAI_ADMIN_EMAIL = os.environ.get("ARCHIVE_OAI_ADMIN_EMAIL", "archive@example.org")
+OAI_PAGE_SIZE = 100
 
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True

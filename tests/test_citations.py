@@ -1,0 +1,271 @@
+"""Citations: the three text styles, the three downloads, and what reference managers read."""
+
+import json
+from datetime import date
+
+import pytest
+import rispy
+from citeproc import (
+    Citation as ProcCitation,
+)
+from citeproc import (
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from pybtex.database import parse_string
+
+from accessions.citations import Citation, apa, bibtex, chicago, csl_json, mla, plain_text, ris
+from accessions.models import Agent, DocumentType, Language, Record, Repository
+
+pytestmark = pytest.mark.django_db
+
+ACCESSED = date(2026, 11, 26)
+URL = "https://archive.example.org/document/{}/"
+
+
+def person(name):
+    return Agent.objects.get_or_create(name=name, defaults={"kind": Agent.Kind.PERSON})[0]
+
+
+def organisation(name):
+    return Agent.objects.get_or_create(name=name, defaults={"kind": Agent.Kind.ORGANIZATION})[0]
+
+
+def citation_of(record: Record) -> Citation:
+    record = Record.objects.for_record_page().get(pk=record.pk)
+    return Citation.from_record(record, url=URL.format(record.record_id), accessed=ACCESSED)
+
+
+@pytest.fixture
+def letter(make_record):
+    return make_record(
+        title="Letter from Khrushchev to Kennedy",
+        date_text="1962-10-26",
+        authors=[person("Khrushchev, Nikita Sergeevich, 1894-1971")],
+        document_type=DocumentType.objects.create(name="Letter"),
+        original_archive=Repository.objects.create(name="Archive of Foreign Policy"),
+        source="AVP RF, fond 0757, opis 7.",
+        languages=[Language.objects.get(code="ru")],
+    )
+
+
+def test_three_styles_for_a_single_author_dated_letter(letter):
+    citation = citation_of(letter)
+    rid = letter.record_id
+    assert plain_text(chicago(citation)) == (
+        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” October 26, 1962. "
+        "AVP RF, fond 0757, opis 7. Archive of Foreign Policy. "
+        f"Declassified: International History Archive, Record ID {rid}. {URL.format(rid)}."
+    )
+    assert plain_text(mla(citation)) == (
+        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” 26 Oct. 1962. "
+        "AVP RF, fond 0757, opis 7. Declassified: International History Archive, "
+        f"{URL.format(rid)}. Accessed 26 Nov. 2026."
+    )
+    assert plain_text(apa(citation)) == (
+        "Khrushchev, N. S. (1962, October 26). Letter from Khrushchev to Kennedy [Letter]. "
+        "Archive of Foreign Policy. Declassified: International History Archive. "
+        f"{URL.format(rid)}"
+    )
+    # Container and work titles are italic in the HTML the page shows.
+    assert "<i>Declassified: International History Archive</i>" in str(mla(citation))
+    assert "<i>Letter from Khrushchev to Kennedy</i>" in str(apa(citation))
+
+
+def test_record_without_a_date_is_cited_as_no_date(make_record):
+    record = make_record(title="Undated note", date_text="undated", authors=[person("Doe, Jane")])
+    citation = citation_of(record)
+    assert "“Undated note.” n.d." in plain_text(chicago(citation))
+    assert plain_text(apa(citation)).startswith("Doe, J. (n.d.). Undated note.")
+    assert "“Undated note.” Declassified" in plain_text(mla(citation))
+    entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
+    assert "year" not in entry.fields and "date" not in entry.fields
+    assert "PY" not in ris(citation) and "DA  -" not in ris(citation)
+    assert "issued" not in json.loads(csl_json(citation))[0]
+
+
+def test_month_and_approximate_dates_keep_their_precision(make_record):
+    month = citation_of(make_record(title="Month", date_text="November 1967"))
+    assert "(1967, November)." in plain_text(apa(month))
+    assert "Nov. 1967." in plain_text(mla(month))
+    assert json.loads(csl_json(month))[0]["issued"] == {"date-parts": [[1967, 11]]}
+    assert "DA  - 1967/11//" in ris(month)
+    circa = citation_of(make_record(title="Circa", date_text="c. 1962"))
+    assert "(ca. 1962)." in plain_text(apa(circa))
+    assert json.loads(csl_json(circa))[0]["issued"] == {"date-parts": [[1962]], "circa": True}
+
+
+def many_authors(count):
+    return [person(f"Author{number:02d}, Given{number:02d} Middle") for number in range(count)]
+
+
+def test_many_authors_follow_each_styles_truncation_rule(make_record):
+    record = make_record(title="Joint statement", authors=many_authors(22))
+    citation = citation_of(record)
+    chicago_text = plain_text(chicago(citation))
+    # Chicago: more than ten authors, the first seven then et al.
+    assert chicago_text.startswith("Author00, Given00 Middle, Given01 Middle Author01, ")
+    assert "Given06 Middle Author06, et al. “Joint statement.”" in chicago_text
+    assert "Author07" not in chicago_text
+    assert plain_text(mla(citation)).startswith("Author00, Given00 Middle, et al. “Joint")
+    apa_text = plain_text(apa(citation))
+    assert "Author18, G. M., . . . Author21, G. M. (1963, November 25)." in apa_text
+    assert "Author19" not in apa_text and "Author20" not in apa_text
+    # The exports keep every author.
+    entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
+    assert len(entry.persons["author"]) == 22
+    assert len(rispy.loads(ris(citation))[0]["authors"]) == 22
+    assert len(json.loads(csl_json(citation))[0]["author"]) == 22
+
+
+def test_two_and_three_authors_join_with_and(make_record):
+    two = citation_of(make_record(title="Two", authors=many_authors(2)))
+    assert plain_text(chicago(two)).startswith(
+        "Author00, Given00 Middle, and Given01 Middle Author01. “Two.”"
+    )
+    assert plain_text(mla(two)).startswith("Author00, Given00 Middle, and Given01 Middle Author01.")
+    assert plain_text(apa(two)).startswith("Author00, G. M., & Author01, G. M. (1963")
+
+
+def test_non_latin_and_organisation_names(make_record):
+    record = make_record(
+        title="Записка о переговорах",
+        authors=[
+            person("Хрущёв, Никита Сергеевич, 1894-1971"),
+            person("毛泽东"),
+            person("Sartre, Jean-Paul"),
+            organisation("Japan. Foreign Ministry"),
+            person("Kennedy, John F. (John Fitzgerald), 1917-1963"),
+        ],
+    )
+    citation = citation_of(record)
+    assert plain_text(apa(citation)).startswith(
+        "Japan. Foreign Ministry, Kennedy, J. F., Sartre, J.-P., Хрущёв, Н. С., & 毛泽东. (1963"
+    )
+    chicago_text = plain_text(chicago(citation))
+    assert chicago_text.startswith("Japan. Foreign Ministry, John F. Kennedy, Jean-Paul Sartre, ")
+    assert "Никита Сергеевич Хрущёв, and 毛泽东. “Записка о переговорах.”" in chicago_text
+
+    entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
+    authors = entry.persons["author"]
+    assert [str(p) for p in authors][:2] == ["{Japan. Foreign Ministry}", "Kennedy, John F."]
+    assert authors[3].last_names == ["Хрущёв"] and authors[3].first_names == ["Никита"]
+    assert entry.fields["title"] == "{Записка о переговорах}"
+
+    csl = json.loads(csl_json(citation))[0]
+    assert {"family": "Хрущёв", "given": "Никита Сергеевич"} in csl["author"]
+    assert {"literal": "毛泽东"} in csl["author"]
+    assert {"literal": "Japan. Foreign Ministry"} in csl["author"]
+
+    parsed = rispy.loads(ris(citation))[0]
+    assert parsed["title"] == "Записка о переговорах"
+    assert "Хрущёв, Никита Сергеевич" in parsed["authors"]
+
+
+def test_bibtex_escapes_special_characters(make_record):
+    record = make_record(title="50% of {the} files & notes_#1 ~ $cost^2 \\ end")
+    entry = parse_string(bibtex(citation_of(record)), "bibtex").entries[f"record{record.record_id}"]
+    assert entry.fields["title"] == (
+        r"{50\% of \{the\} files \& notes\_\#1 \textasciitilde{} \$cost\textasciicircum{}2 "
+        r"\textbackslash{} end}"
+    )
+
+
+def test_ris_export_is_read_by_an_ris_parser(letter):
+    parsed = rispy.loads(ris(citation_of(letter)))
+    assert len(parsed) == 1
+    entry = parsed[0]
+    assert entry["type_of_reference"] == "MANSCPT"
+    assert entry["title"] == "Letter from Khrushchev to Kennedy"
+    assert entry["authors"] == ["Khrushchev, Nikita Sergeevich"]
+    assert entry["year"] == "1962"
+    assert entry["date"] == "1962/10/26/"
+    assert entry["urls"] == [URL.format(letter.record_id)]
+    assert entry["language"] == "ru"
+
+
+def test_csl_json_is_rendered_by_a_citeproc_processor(letter):
+    items = json.loads(csl_json(citation_of(letter)))
+    source = CiteProcJSON(items)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    bibliography.register(ProcCitation([CitationItem(items[0]["id"])]))
+    rendered = str(bibliography.bibliography()[0])
+    assert "Khrushchev, N.S." in rendered
+    assert "(1962)" in rendered
+    assert "Letter from Khrushchev to Kennedy" in rendered
+
+
+def test_download_endpoints_serve_each_format(client, letter):
+    base = letter.get_absolute_url()
+    cases = {
+        "bib": "application/x-bibtex; charset=utf-8",
+        "ris": "application/x-research-info-systems; charset=utf-8",
+        "json": "application/vnd.citationstyles.csl+json; charset=utf-8",
+    }
+    for extension, content_type in cases.items():
+        response = client.get(f"{base}cite.{extension}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == content_type
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="record-{letter.record_id}.{extension}"'
+        )
+        assert "Letter from Khrushchev to Kennedy" in response.content.decode()
+        assert f"http://testserver{base}" in response.content.decode()
+
+
+def test_unknown_citation_format_is_not_found(client, letter):
+    response = client.get(f"{letter.get_absolute_url()}cite.docx")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("status", ["draft", "in_review", "withdrawn"])
+def test_unpublished_records_have_no_citation_downloads(client, make_record, status):
+    record = make_record(status=status, title="Secret title")
+    for extension in ("bib", "ris", "json"):
+        response = client.get(f"{record.get_absolute_url()}cite.{extension}")
+        assert response.status_code == 404
+        assert b"Secret title" not in response.content
+
+
+def test_record_page_shows_the_three_styles_and_download_links(client, letter):
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert "Cite this document" in html
+    assert "Khrushchev, N. S. (1962, October 26)." in html
+    assert "“Letter from Khrushchev to Kennedy.” 26 Oct. 1962." in html
+    for extension in ("bib", "ris", "json"):
+        assert f'href="/document/{letter.record_id}/cite.{extension}"' in html
+    assert html.index("Cite this document") < html.index("Document Information")
+
+
+def test_citation_download_query_count_does_not_grow_with_authors(
+    client, make_record, django_assert_num_queries
+):
+    small = make_record(authors=many_authors(1))
+    large = make_record(authors=many_authors(15))
+    with django_assert_num_queries(9):
+        client.get(f"{small.get_absolute_url()}cite.bib")
+    with django_assert_num_queries(9):
+        response = client.get(f"{large.get_absolute_url()}cite.bib")
+    assert b"Author14" in response.content
+
+
+def test_staff_preview_shows_citations_without_dead_download_links(client, make_record, editor):
+    from django.urls import reverse
+
+    record = make_record(status="draft", title="Draft letter")
+    client.force_login(editor)
+    html = client.get(reverse("admin:accessions_record_preview", args=[record.pk])).content.decode()
+    assert "Cite this document" in html and "“Draft letter.”" in html
+    assert "cite.bib" not in html
+
+
+def test_staff_text_in_citations_is_escaped_on_the_page(client, make_record):
+    record = make_record(title="<script>alert(1)</script> memo", source="A & B <archive>")
+    html = client.get(record.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt; memo.”" in html
+    assert "A &amp; B &lt;archive&gt;." in html
