@@ -1,9 +1,11 @@
 """The real formats users bring: the Wilson Center archive export and AtoM accessions CSV."""
 
+import io
+
 import pytest
 
-from accessions.importing.importer import import_records
-from accessions.models import Donor, Record, RightsStatement
+from accessions.importing.importer import ImportRejected, import_records
+from accessions.models import Accession, Donor, Record, RightsStatement
 from tests.conftest import SHARED_DIR
 
 WILSON = SHARED_DIR / "data" / "wilson_center" / "wilson_archive_sample_11.csv"
@@ -59,3 +61,55 @@ def test_wilson_center_reimport_changes_nothing():
         RightsStatement.objects.count(),
         Donor.objects.count(),
     )
+
+
+ATOM = SHARED_DIR / "data" / "atom" / "example_accessions.csv"
+
+
+def atom_file():
+    if not ATOM.exists():
+        pytest.skip(f"The AtoM example is not here: {ATOM}")
+    return ATOM.open("rb")
+
+
+def test_atom_accessions_csv_creates_accessions_and_private_donors():
+    with atom_file() as stream:
+        report = import_records(stream=stream, source_name=ATOM.name)
+    assert report.format == "atom" and report.counts["create"] == 2
+    first = Accession.objects.get(title="Example Title")
+    assert first.date_received.isoformat() == "2010-01-29"
+    assert first.acquisition_method == Accession.AcquisitionMethod.TRANSFER
+    assert first.processing_status == Accession.ProcessingStatus.PROCESSED
+    assert first.processing_priority == Accession.Priority.HIGH
+    assert first.number.startswith("2010-")
+    assert "AtoM accession number: Example Accession Number" in first.notes
+    donor = first.donors.get()
+    assert (donor.name, donor.is_funder) == ("Example Donor Name", False)
+    assert donor.email == ""  # "Example Email" is no address; it is kept in the notes
+    assert "Email as given: Example Email" in donor.contact_notes
+    assert "Contact person: Example Donor Contact Person 1" in donor.contact_notes
+    assert donor.address.startswith("Example Donor Street Address, New Westminster")
+    second = Accession.objects.get(title="Example Title 2")
+    assert second.acquisition_method == Accession.AcquisitionMethod.LOAN  # AtoM "Deposit"
+    assert "culture" in report.ignored_columns and "creators" in report.ignored_columns
+
+
+def test_atom_reimport_changes_nothing():
+    with atom_file() as stream:
+        import_records(stream=stream)
+    before = (list(Accession.objects.values()), Donor.objects.count())
+    with atom_file() as stream:
+        report = import_records(stream=stream)
+    assert dict(report.counts) == {"unchanged": 2}
+    assert before == (list(Accession.objects.values()), Donor.objects.count())
+
+
+def test_atom_row_with_a_partial_date_imports_nothing():
+    content = (
+        "accessionNumber,title,acquisitionDate\nA-1,Good one,2016-03-01\nA-2,Partial,2016-00-00\n"
+    ).encode()
+    with pytest.raises(ImportRejected) as caught:
+        import_records(stream=io.BytesIO(content))
+    error = caught.value.report.errors[0]
+    assert (error.row, error.column) == (3, "acquisitionDate") and "partial" in error.message
+    assert not Accession.objects.exists()

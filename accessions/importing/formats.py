@@ -131,3 +131,8 @@ def detect_format(header: list[str]) -> Format:
     if "original_publication_date" in header or "subjects_discussed" in header:
         return WILSON
     return NATIVE
+
+
+def is_atom_header(header: list[str]) -> bool:
+    """AtoM's accessions CSV, which the import turns into accessions rather than records."""
+    return "accessionNumber" in header and "acquisitionDate" in header

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from django.db import transaction
 
-from accessions.importing.formats import FORMATS, Format, detect_format
+from accessions.importing.formats import FORMATS, Format, detect_format, is_atom_header
 from accessions.importing.plan import CREATE, UNCHANGED, UPDATE, Planner, RowError
 from accessions.importing.reader import CsvSource, ImportFileError
 from accessions.importing.vocabularies import vocabularies_for
@@ -28,6 +28,7 @@ class RowOutcome:
     action: str
     record_id: int | None
     changes: tuple[str, ...] = ()
+    accession_number: str = ""
 
 
 @dataclass
@@ -60,6 +61,7 @@ class ImportReport:
                     "action": o.action,
                     "record_id": o.record_id,
                     "changes": list(o.changes),
+                    "accession_number": o.accession_number,
                 }
                 for o in self.outcomes
             ],
@@ -104,6 +106,12 @@ def import_records(
     raised for a file that cannot be read at all.
     """
     source = CsvSource(stream, max_bytes=max_bytes)
+    if format_name == "atom" or (format_name in (None, "auto") and is_atom_header(source.columns)):
+        from accessions.importing.atom import import_atom_source
+
+        return import_atom_source(
+            source, user=user, dry_run=dry_run, source_name=source_name, progress=progress
+        )
     fmt = _choose_format(format_name, source.columns)
     ignored, _ = fmt.check_header(source.columns)
     report = ImportReport(format=fmt.name, dry_run=dry_run, ignored_columns=ignored)
@@ -159,7 +167,7 @@ def _choose_format(name: str | None, columns: list[str]) -> Format:
         return FORMATS[name]
     except KeyError:
         raise ImportFileError(
-            f"Unknown format “{name}”; use one of: {', '.join(FORMATS)}."
+            f"Unknown format “{name}”; use one of: {', '.join([*FORMATS, 'atom'])}."
         ) from None
 
 

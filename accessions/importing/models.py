@@ -5,17 +5,37 @@ from django.db import models
 
 
 class ImportKey(models.Model):
-    """Remembers which record a file row without a record id created.
+    """Remembers which record or accession a file row created.
 
-    The key is a fingerprint of the row's content, so importing the same file again finds
-    the record instead of creating a duplicate.
+    For a record row without a record id the key is a fingerprint of the row's content;
+    for an AtoM accession it is AtoM's accession number. Importing the same file again
+    finds what the first import made instead of creating a duplicate.
     """
 
-    key = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=300, unique=True)
     record = models.ForeignKey(
-        "accessions.Record", on_delete=models.CASCADE, related_name="import_keys"
+        "accessions.Record",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_keys",
+    )
+    accession = models.ForeignKey(
+        "accessions.Accession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_keys",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(record__isnull=False) | models.Q(accession__isnull=False),
+                name="import_key_has_target",
+            )
+        ]
 
     def __str__(self):
         return self.key

@@ -13,7 +13,8 @@ LISTED = 50
 
 class Command(BaseCommand):
     help = (
-        "Import records from a CSV file (our export format or the Wilson Center export). "
+        "Import records from a CSV file (our export format or the Wilson Center export), "
+        "or accessions from an AtoM accessions CSV. "
         "Nothing is written if any row has an error; --dry-run only reports."
     )
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report; write nothing."
         )
-        parser.add_argument("--format", choices=["auto", *FORMATS], default="auto")
+        parser.add_argument("--format", choices=["auto", *FORMATS, "atom"], default="auto")
         parser.add_argument(
             "--user",
             help="Username the import acts as; needed to import records as published.",
