@@ -106,8 +106,8 @@ def test_atom_reimport_changes_nothing():
 
 def test_atom_row_with_a_partial_date_imports_nothing():
     content = (
-        "accessionNumber,title,acquisitionDate\nA-1,Good one,2016-03-01\nA-2,Partial,2016-00-00\n"
-    ).encode()
+        b"accessionNumber,title,acquisitionDate\nA-1,Good one,2016-03-01\nA-2,Partial,2016-00-00\n"
+    )
     with pytest.raises(ImportRejected) as caught:
         import_records(stream=io.BytesIO(content))
     error = caught.value.report.errors[0]
