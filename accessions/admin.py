@@ -446,3 +446,6 @@ class RecordAdmin(admin.ModelAdmin):
 
             context["missing_for_publication"] = missing_for_publication(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+from accessions.importing import admin as importing_admin  # noqa: E402, F401

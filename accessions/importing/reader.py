@@ -27,6 +27,13 @@ SIGNATURES = (
 csv.field_size_limit(16 * 1024 * 1024)
 
 
+class _Decoder(io.TextIOWrapper):
+    """A text view of the caller's binary file that leaves the file open when discarded."""
+
+    def close(self):
+        pass
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; the message says why and what to do."""
 
@@ -88,7 +95,7 @@ class CsvSource:
         stream.seek(0)
         check_binary_head(stream.read(SNIFF_BYTES))
         stream.seek(0)
-        self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="strict")
+        self._text = _Decoder(stream, encoding="utf-8-sig", newline="", errors="strict")
         self._reader = csv.reader(self._text)
         header = self._next_raw()
         if header is None:

@@ -1,0 +1,124 @@
+"""The admin's import (upload → preview → confirm → result) and its export of a selection."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accessions.models import ImportJob, Record
+
+pytestmark = pytest.mark.django_db
+UPLOAD = reverse("admin:accessions_importjob_upload")
+
+
+def upload(client, content: bytes, name: str = "records.csv"):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content), "format": "auto"})
+
+
+def test_upload_previews_without_writing_then_confirm_imports(
+    client, cataloguer, django_capture_on_commit_callbacks
+):
+    client.force_login(cataloguer)
+    response = upload(client, b"title,date\nFirst,1962\nSecond,1963-11\n")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:accessions_importjob_preview", args=[job.pk])
+    preview = client.get(response["Location"])
+    assert "Create: 2" in preview.text and "Import 2 rows" in preview.text
+    assert not Record.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post(reverse("admin:accessions_importjob_confirm", args=[job.pk]))
+    assert confirm["Location"] == reverse("admin:accessions_importjob_result", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED and job.percent_done == 100
+    assert sorted(Record.objects.values_list("title", "status")) == [
+        ("First", "draft"),
+        ("Second", "draft"),
+    ]
+    result = client.get(confirm["Location"])
+    assert "All rows were imported." in result.text
+    assert 'value="100"' in result.text
+
+
+def test_preview_with_errors_lists_them_and_offers_no_import(client, cataloguer):
+    client.force_login(cataloguer)
+    response = upload(client, b"title,date\nFirst,1962\nSecond,not a date\n")
+    preview = client.get(response["Location"])
+    assert "Row 3, column “date”" in preview.text
+    assert "Import 2 rows" not in preview.text
+    job = ImportJob.objects.get()
+    response = client.post(reverse("admin:accessions_importjob_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert "Fix the errors" in client.get(response["Location"]).text
+    assert not Record.objects.exists()
+
+
+def test_confirming_twice_imports_once(client, cataloguer, django_capture_on_commit_callbacks):
+    client.force_login(cataloguer)
+    upload(client, b"title\nOnly once\n")
+    job = ImportJob.objects.get()
+    confirm = reverse("admin:accessions_importjob_confirm", args=[job.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm)
+    assert Record.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.5 binary", "PDF document"),
+        (b"\x00\x01\x02\x03", "binary file"),
+        (b"title,shoe size\nA,9\n", "Unknown column"),
+        ("title\nCaf\xe9\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_bad_upload_is_a_400_with_the_reason_and_keeps_nothing(
+    client, cataloguer, content, message
+):
+    client.force_login(cataloguer)
+    response = upload(client, content)
+    assert response.status_code == 400
+    assert message in response.text
+    assert not ImportJob.objects.exists() and not Record.objects.exists()
+
+
+def test_oversized_upload_is_refused(client, cataloguer, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    client.force_login(cataloguer)
+    response = upload(client, b"title\n" + b"A long title\n" * 50)
+    assert response.status_code == 400 and "largest file accepted" in response.text
+    assert not ImportJob.objects.exists()
+
+
+def test_import_pages_need_login_and_the_import_permissions(client, staff_without_role):
+    assert client.get(UPLOAD).status_code == 302
+    client.force_login(staff_without_role)
+    assert client.get(UPLOAD).status_code == 403
+
+
+def test_admin_export_of_a_selection_includes_every_status(client, cataloguer, make_record):
+    records = [make_record(status=s) for s in ("draft", "published", "withdrawn")]
+    client.force_login(cataloguer)
+    response = client.post(
+        reverse("admin:accessions_record_changelist"),
+        {"action": "export_selected_csv", "_selected_action": [r.pk for r in records]},
+    )
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert sorted(row["status"] for row in rows) == ["draft", "published", "withdrawn"]
+
+
+def test_admin_export_is_refused_without_view_permission(client, staff_without_role, make_record):
+    record = make_record(status="draft")
+    client.force_login(staff_without_role)
+    response = client.post(
+        reverse("admin:accessions_record_changelist"),
+        {"action": "export_selected_csv", "_selected_action": [record.pk]},
+    )
+    assert response.status_code == 403
