@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -122,3 +123,27 @@ def test_admin_export_is_refused_without_view_permission(client, staff_without_r
         {"action": "export_selected_csv", "_selected_action": [record.pk]},
     )
     assert response.status_code == 403
+
+
+def test_import_checks_permissions_again_when_it_runs(
+    client, editor, rights_statement, django_capture_on_commit_callbacks, django_user_model
+):
+    client.force_login(editor)
+    upload(client, b"title,date,summary,rights,status\nA,1962,Text,Research reuse,published\n")
+    job = ImportJob.objects.get()
+    assert job.error_count == 0
+    editor.groups.clear()
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_record", "change_record", "view_record"])
+    )
+    client.force_login(django_user_model.objects.get(pk=editor.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:accessions_importjob_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "permission to publish" in job.result["errors"][0]["message"]
+    assert not Record.objects.exists()
+    assert (
+        "Nothing was imported."
+        in client.get(reverse("admin:accessions_importjob_result", args=[job.pk])).text
+    )

@@ -270,3 +270,31 @@ def test_publish_permission_is_checked_per_user(staff_without_role, rights_state
         user=staff_without_role,
     )
     assert Record.objects.get().status == Record.Status.PUBLISHED
+
+
+def test_a_short_row_counts_its_missing_cells_as_empty(make_record):
+    record = make_record(status="draft", title="Kept", summary="To be cleared")
+    run(f"record_id,title,summary\n{record.record_id},Kept\n")
+    record.refresh_from_db()
+    assert record.summary == ""
+
+
+def test_rows_may_span_lines_inside_quotes_and_errors_give_the_row_number():
+    report = run('title,summary,date\nA,"Line one\nLine two",1962\nB,"x",someday\n', dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "date")]
+
+
+def test_created_and_updated_records_reach_the_search_index_hook(make_record, monkeypatch):
+    from accessions.importing import writer
+
+    unchanged = make_record(status="draft", title="Same")
+    changed = make_record(status="draft", title="Before")
+    calls = []
+    monkeypatch.setattr(
+        writer, "index_touched_records", lambda *, record_pks: calls.append(record_pks)
+    )
+    run(
+        f"record_id,title\n{unchanged.record_id},Same\n{changed.record_id},After\n,Brand new\n",
+    )
+    new = Record.objects.get(title="Brand new")
+    assert sorted(pk for batch in calls for pk in batch) == sorted([changed.pk, new.pk])

@@ -266,7 +266,11 @@ class Planner:
         if not by_id:
             return
         columns = ["id", "record_id", "status", "published_at", *SCALAR_COLUMNS]
-        for existing in Record.objects.filter(record_id__in=by_id).values(
+        records = Record.objects.filter(record_id__in=by_id)
+        if not self.ids.dry_run:
+            # Locked until the import commits, as the workflow locks a record it moves.
+            records = records.select_for_update()
+        for existing in records.values(
             *columns, *FOREIGN_COLUMNS.values()
         ):
             by_id[existing["record_id"]].existing = existing

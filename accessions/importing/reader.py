@@ -135,6 +135,8 @@ class CsvSource:
             if not any(cell.strip() for cell in raw):
                 continue  # blank lines, often at the end of a spreadsheet export
             extra = sum(1 for cell in raw[width:] if cell.strip())
+            # Spreadsheets drop trailing empty cells; a missing cell is an empty one.
+            raw += [""] * (width - len(raw))
             values = dict(zip(self.columns, raw, strict=False))
             self.rows_read += 1
             yield SourceRow(
