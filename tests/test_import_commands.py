@@ -70,3 +70,13 @@ def test_export_command_writes_published_records_unless_asked_for_all(make_recor
     staff = command("export_records", "--all-statuses")
     assert "Draft one" in staff and "secret note" in staff
     assert str(published.record_id) in command("export_records", "--format", "json")
+
+
+def test_import_command_refuses_a_200_megabyte_file_before_reading_it(tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as huge:
+        huge.write(b"title\nA\n")
+        huge.truncate(200 * 1024 * 1024)  # sparse: takes no disk space
+    with pytest.raises(CommandError, match="200 MB; the largest file accepted is 100 MB"):
+        command("import_records", str(path))
+    assert not Record.objects.exists()
