@@ -270,9 +270,7 @@ class Planner:
         if not self.ids.dry_run:
             # Locked until the import commits, as the workflow locks a record it moves.
             records = records.select_for_update()
-        for existing in records.values(
-            *columns, *FOREIGN_COLUMNS.values()
-        ):
+        for existing in records.values(*columns, *FOREIGN_COLUMNS.values()):
             by_id[existing["record_id"]].existing = existing
         pks = {row.existing["id"]: row for row in by_id.values() if row.existing}
         present = {name for row in by_id.values() for name in row.many}
