@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.views.decorators.http import require_safe
 
 from accessions.collections import visible_collections
@@ -37,3 +38,14 @@ def collection_export(request, slug: str, export_format: str):
     return export_response(
         records, export_format=export_format, filename=collection.slug, columns=PUBLIC_COLUMNS
     )
+
+
+# Added to accessions/urls.py, under the app's namespace.
+urlpatterns = [
+    path("search/export.<str:export_format>", search_export, name="search_export"),
+    path(
+        "collections/<str:slug>/export.<str:export_format>",
+        collection_export,
+        name="collection_export",
+    ),
+]
