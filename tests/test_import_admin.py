@@ -14,6 +14,12 @@ pytestmark = pytest.mark.django_db
 UPLOAD = reverse("admin:accessions_importjob_upload")
 
 
+@pytest.fixture(autouse=True)
+def import_files_root(settings, tmp_path):
+    settings.IMPORT_FILES_ROOT = tmp_path / "imports"
+    return settings.IMPORT_FILES_ROOT
+
+
 def upload(client, content: bytes, name: str = "records.csv"):
     return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content), "format": "auto"})
 
@@ -147,3 +153,16 @@ def test_import_checks_permissions_again_when_it_runs(
         "Nothing was imported."
         in client.get(reverse("admin:accessions_importjob_result", args=[job.pk])).text
     )
+
+
+def test_uploaded_files_are_kept_outside_the_public_media_folder(
+    client, cataloguer, settings, import_files_root
+):
+    client.force_login(cataloguer)
+    upload(client, b"title,staff_notes\nDraft,Internal only\n")
+    job = ImportJob.objects.get()
+    path = job.file.path
+    assert path.startswith(str(import_files_root))
+    assert not path.startswith(str(settings.MEDIA_ROOT))
+    with pytest.raises(ValueError, match="not accessible via a URL"):
+        job.file.url

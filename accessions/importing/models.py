@@ -1,7 +1,32 @@
 """What the import keeps: jobs run from the admin, and the keys that make re-imports idempotent."""
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+
+
+class PrivateImportStorage(FileSystemStorage):
+    """Where uploaded import files are kept: outside MEDIA_ROOT, which is served publicly.
+
+    The files hold drafts and staff notes, so they get no URL. IMPORT_FILES_ROOT moves them.
+    """
+
+    @property
+    def base_location(self):
+        return getattr(settings, "IMPORT_FILES_ROOT", None) or settings.BASE_DIR / "var" / "imports"
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+private_import_storage = PrivateImportStorage()
 
 
 class ImportKey(models.Model):
@@ -51,7 +76,7 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", "Imported"
         FAILED = "failed", "Failed"
 
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to="%Y/%m/", storage=private_import_storage)
     original_name = models.CharField(max_length=255)
     format = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
