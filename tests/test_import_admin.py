@@ -165,4 +165,4 @@ def test_uploaded_files_are_kept_outside_the_public_media_folder(
     assert path.startswith(str(import_files_root))
     assert not path.startswith(str(settings.MEDIA_ROOT))
     with pytest.raises(ValueError, match="not accessible via a URL"):
-        job.file.url
+        job.file.storage.url(job.file.name)
