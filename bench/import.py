@@ -211,8 +211,8 @@ def prepare():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=300_000, help="synthetic rows")
-    parser.add_argument("--naive-rows", type=int, default=3_000)
+    parser.add_argument("--rows", type=int, default=100_000, help="synthetic rows")
+    parser.add_argument("--naive-rows", type=int, default=2_000)
     parser.add_argument("--phase", nargs="+")
     args = parser.parse_args()
     if args.phase:
