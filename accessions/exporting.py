@@ -4,11 +4,11 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 
 from accessions.importing.formats import MANY_FIELDS, MULTI_SEPARATOR
-from accessions.models import Record
+from accessions.models import Record, RecordText
 
 CHUNK_SIZE = 1000
 PUBLIC_COLUMNS = (
@@ -23,6 +23,7 @@ PUBLIC_COLUMNS = (
     "rights",
     "original_upload_date",
     *MANY_FIELDS,
+    "text",
 )
 # Staff exports also carry what the public never sees.
 STAFF_COLUMNS = (*PUBLIC_COLUMNS, "status", "staff_notes")
@@ -33,7 +34,10 @@ def export_queryset(records: QuerySet) -> QuerySet:
     return (
         records.order_by("record_id")
         .select_related("original_archive", "original_classification", "document_type", "rights")
-        .prefetch_related(*MANY_FIELDS)
+        .prefetch_related(
+            *MANY_FIELDS,
+            Prefetch("texts", queryset=RecordText.objects.filter(is_primary=True)),
+        )
     )
 
 
@@ -46,6 +50,9 @@ def record_values(record: Record, columns: Iterable[str]) -> dict:
         elif column == "original_upload_date":
             upload = record.original_upload_date
             values[column] = upload.isoformat() if upload else ""
+        elif column == "text":
+            main = next(iter(record.texts.all()), None)
+            values[column] = main.body if main else ""
         elif column == "languages":
             values[column] = [language.code for language in record.languages.all()]
         elif column in MANY_FIELDS:

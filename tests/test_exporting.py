@@ -110,5 +110,5 @@ def test_export_queries_do_not_grow_with_the_number_of_records(
 ):
     for n in range(5):
         make_record(status="published", title=f"Record {n}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         body(client.get(reverse("accessions:search_export", args=["csv"])))

@@ -228,7 +228,7 @@ def test_import_uses_a_fixed_number_of_queries_per_batch(django_assert_max_num_q
         ("title\nA\n".encode("utf-16"), "UTF-16"),
         ("title\nCaf\xe9 Berlin\n".encode("latin-1"), "not UTF-8"),
         (b"title,summary\n", "no rows"),
-        (b"summary\nA\n", "Required column missing"),
+        (b"title,original_publication_date\nA,1962\n", "Required column missing"),
         (b"title,colour\nA,red\n", "Unknown column"),
         (b"title,title\nA,B\n", "appears twice"),
     ],
@@ -256,6 +256,12 @@ def test_an_undecodable_byte_after_good_rows_imports_nothing():
     with pytest.raises(ImportFileError, match="not UTF-8"):
         import_records(stream=io.BytesIO(content))
     assert not Record.objects.exists()
+
+
+def test_a_new_row_without_a_title_column_is_a_row_error(make_record):
+    record = make_record(status="draft")
+    report = run(f"record_id,summary\n{record.record_id},Fine\n,No title\n", dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "title")]
 
 
 def test_extra_cells_are_a_row_error():
@@ -298,3 +304,17 @@ def test_created_and_updated_records_reach_the_search_index_hook(make_record, mo
     )
     new = Record.objects.get(title="Brand new")
     assert sorted(pk for batch in calls for pk in batch) == sorted([changed.pk, new.pk])
+
+
+def test_text_column_sets_changes_and_clears_the_main_text(editor, rights_statement):
+    run(
+        "title,date,rights,text,status\nLetter,1962,Research reuse,Dear comrade,published\n",
+        user=editor,
+    )
+    record = Record.objects.get()
+    assert record.status == "published"  # the text stands in for a summary
+    assert record.main_text().body == "Dear comrade"
+    run(f"record_id,text\n{record.record_id},Dear friend\n")
+    assert list(record.texts.values_list("body", "is_primary")) == [("Dear friend", True)]
+    run(f"record_id,text\n{record.record_id},\n")
+    assert not record.texts.exists()

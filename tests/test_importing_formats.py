@@ -40,12 +40,15 @@ def test_wilson_center_export_imports_as_draft_records_with_their_ids():
     assert record.rights.statement.startswith("The History and Public Policy Program")
     assert str(record.original_upload_date) == "2023-10-05"
     assert Record.objects.get(record_id=300638).date_display == "November 1967"
+    nehru = Record.objects.get(record_id=300653).main_text()
+    assert nehru.is_primary and nehru.body.startswith("Secret.\nF.N.33.")
 
 
 def test_wilson_center_import_reports_the_columns_it_ignores():
     with wilson_file() as stream:
         report = import_records(stream=stream, dry_run=True)
-    assert {"text_body", "credits", "document_url", "scraped_at"} <= set(report.ignored_columns)
+    assert {"credits", "document_url", "scraped_at"} <= set(report.ignored_columns)
+    assert "text_body" not in report.ignored_columns
     assert not Record.objects.exists()
 
 

@@ -21,7 +21,15 @@ MANY_FIELDS = (
     "donors",
 )
 OTHER_FIELDS = ("record_id", "original_upload_date", "status")
-RECORD_FIELDS = ("record_id", *TEXT_FIELDS, "original_upload_date", *FOREIGN_FIELDS, *MANY_FIELDS)
+# "text" is the body of the record's main text (its transcript or translation).
+RECORD_FIELDS = (
+    "record_id",
+    *TEXT_FIELDS,
+    "original_upload_date",
+    *FOREIGN_FIELDS,
+    *MANY_FIELDS,
+    "text",
+)
 MULTI_SEPARATOR = "|"
 
 
@@ -85,7 +93,8 @@ NATIVE = Format(
     name="archive",
     label="archive CSV",
     columns={name: name for name in (*RECORD_FIELDS, "status")},
-    required=("title",),
+    # A file that only updates records by record_id may leave the title out.
+    required=(),
 )
 
 WILSON = Format(
@@ -107,6 +116,7 @@ WILSON = Format(
         "associated_places": "places",
         "subjects_discussed": "subjects",
         "donors": "donors",
+        "text_body": "text",
     },
     required=("record_id", "title"),
     ignored=(
@@ -115,7 +125,6 @@ WILSON = Format(
         "page_number_one_indexed",
         "page_position",
         "credits",
-        "text_body",
         "document_contributors",
         "scraped_at",
     ),

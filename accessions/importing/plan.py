@@ -12,7 +12,7 @@ from accessions.dates import ParsedDate, parse_document_date
 from accessions.importing.formats import FOREIGN_FIELDS, MANY_FIELDS, TEXT_FIELDS, Format
 from accessions.importing.reader import SourceRow
 from accessions.importing.vocabularies import NAME_LENGTH, Vocabulary
-from accessions.models import ImportKey, Record
+from accessions.models import ImportKey, Record, RecordText
 from accessions.numbering import peek_next_record_id
 from accessions.workflow import TRANSITIONS, missing_for_publication
 
@@ -49,7 +49,9 @@ class PlannedRow:
     foreign: dict[str, str] = field(default_factory=dict)  # field → name ("" clears)
     many: dict[str, list[str]] = field(default_factory=dict)
     status: str | None = None
+    main_text: str | None = None  # None: the file has no text column
     existing: dict[str, Any] | None = None
+    existing_text: tuple[int, str] | None = None  # (pk, body) of the main text
     existing_many: dict[str, set[int]] = field(default_factory=dict)
     action: str = CREATE
     changes: list[str] = field(default_factory=list)
@@ -111,6 +113,8 @@ def parse_row(source: SourceRow, fmt: Format) -> PlannedRow:
                 except ValidationError as error:
                     row.error(column, " ".join(error.messages))
             row.texts[TEXT_COLUMNS[name]] = value
+        elif name == "text":
+            row.main_text = value
         elif name == "original_upload_date":
             row.has_upload_date = True
             if value:
@@ -273,6 +277,11 @@ class Planner:
         for existing in records.values(*columns, *FOREIGN_COLUMNS.values()):
             by_id[existing["record_id"]].existing = existing
         pks = {row.existing["id"]: row for row in by_id.values() if row.existing}
+        if any(row.main_text is not None for row in pks.values()):
+            for record_pk, text_pk, body in RecordText.objects.filter(
+                record_id__in=pks, is_primary=True
+            ).values_list("record_id", "id", "body"):
+                pks[record_pk].existing_text = (text_pk, body)
         present = {name for row in by_id.values() for name in row.many}
         for name in present:
             relation = Record._meta.get_field(name)
@@ -290,6 +299,9 @@ class Planner:
             return
         if row.existing is None:
             row.action = CREATE
+            if not row.texts.get("title"):
+                row.error("title", "is missing; a new record needs a title.")
+                return
             if row.record_id is not None:
                 if self.ids.owner_of(row.record_id):
                     row.error(
@@ -316,6 +328,10 @@ class Planner:
             wanted = self.vocabularies[name].get(value) if value else None
             if (value and wanted is None) or existing[FOREIGN_COLUMNS[name]] != wanted:
                 changes.append(name)
+        if row.main_text is not None:
+            current = row.existing_text[1] if row.existing_text else ""
+            if current != row.main_text:
+                changes.append("text")
         for name, values in row.many.items():
             vocabulary = self.vocabularies[name]
             wanted = {vocabulary.get(value) for value in values}
@@ -368,6 +384,9 @@ class Planner:
         if rights:
             # A statement the import creates has no id yet; any value here is a statement.
             record.rights_id = self.vocabularies["rights"].get(rights) or -1
+        if row.main_text:
+            # The text the import writes counts as the record's text.
+            return missing_for_publication(_with_summary(record))
         if record.pk is None and not record.summary.strip():
             # A new record has no texts yet, and an unsaved record cannot be asked for them.
             return [m for m in missing_for_publication(_with_summary(record))] + [

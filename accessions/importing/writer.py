@@ -16,7 +16,7 @@ from accessions.importing.plan import (
     parse_date_cached,
 )
 from accessions.importing.vocabularies import Vocabulary
-from accessions.models import ImportKey, Record, RecordEvent
+from accessions.models import ImportKey, Record, RecordEvent, RecordText
 
 Status = Record.Status
 DATE_COLUMNS = ("date_display", "date_start", "date_end", "date_approximate")
@@ -119,6 +119,29 @@ def _write_relations(
         )
 
 
+def _write_main_texts(creates: list[PlannedRow], updates: list[PlannedRow], pks) -> None:
+    """Insert, change or remove the main text of the rows that give one."""
+    changed = [row for row in updates if "text" in row.changes]
+    RecordText.objects.filter(
+        pk__in=[row.existing_text[0] for row in changed if row.existing_text and not row.main_text]
+    ).delete()
+    edited = [
+        RecordText(pk=row.existing_text[0], body=row.main_text)
+        for row in changed
+        if row.existing_text and row.main_text
+    ]
+    RecordText.objects.bulk_update(edited, ["body"], batch_size=1000)
+    bulk_insert(
+        RecordText,
+        ["record_id", "kind", "language_id", "body", "credit", "is_primary", "position"],
+        (
+            (pks[row.number], RecordText.Kind.TRANSLATION, None, row.main_text, "", True, 0)
+            for row in [*creates, *changed]
+            if row.main_text and (row.action == CREATE or not row.existing_text)
+        ),
+    )
+
+
 def write_batch(
     *,
     rows: list[PlannedRow],
@@ -172,7 +195,7 @@ def write_batch(
                 _derive_dates(record)
             elif change in FOREIGN_COLUMNS:
                 fields.add(change)
-            elif change not in MANY_FIELDS and change != "status":
+            elif change not in MANY_FIELDS and change not in ("status", "text"):
                 fields.add(change)
         if row.transition == "publish":
             fields.add("original_upload_date")
@@ -182,6 +205,7 @@ def write_batch(
     for fields, records in groups.items():
         Record.objects.bulk_update(records, sorted(fields), batch_size=1000)
 
+    _write_main_texts(creates, updates, pks)
     _write_relations(creates, pks, vocabularies, replace=False)
     _write_relations(updates, pks, vocabularies, replace=True)
     bulk_insert(
