@@ -6,6 +6,7 @@ import io
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.urls import reverse
 
 from accessions.models import ImportJob, Record
@@ -166,3 +167,39 @@ def test_uploaded_files_are_kept_outside_the_public_media_folder(
     assert not path.startswith(str(settings.MEDIA_ROOT))
     with pytest.raises(ValueError, match="not accessible via a URL"):
         job.file.storage.url(job.file.name)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time.")
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_other_connections_while_the_import_runs(cataloguer, monkeypatch):
+    from accessions.importing import jobs
+
+    rows = b"".join(b"Record %d\n" % n for n in range(5000))
+    job = jobs.preview_import(
+        upload=SimpleUploadedFile("r.csv", b"title\n" + rows), user=cataloguer
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    seen = []
+    real_import = jobs.import_records
+
+    def import_watched_from_outside(**kwargs):
+        report_progress = kwargs.pop("progress")
+
+        def progress(done):
+            report_progress(done)
+            observer = connections.create_connection("default")
+            try:
+                with observer.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT rows_done FROM accessions_importjob WHERE id = %s", [job.pk]
+                    )
+                    seen.append(cursor.fetchone()[0])
+            finally:
+                observer.close()
+
+        return real_import(progress=progress, **kwargs)
+
+    monkeypatch.setattr(jobs, "import_records", import_watched_from_outside)
+    jobs.run_import(job_id=job.pk)
+    assert seen == [2000, 4000, 5000]
+    assert Record.objects.count() == 5000

@@ -1,5 +1,6 @@
 """The set-based write of one checked batch: bulk inserts and updates, never a save() per row."""
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -36,6 +37,11 @@ def bulk_insert(model, attnames: list[str], rows: Iterable[tuple]) -> None:
     COPY skips building a model instance per row, which is most of the cost of an import's
     many-to-many rows; callers pass every column, including auto_now_add ones.
     """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    rows = itertools.chain([first], rows)
     if connection.vendor == "postgresql":
         by_attname = {field.attname: field for field in model._meta.concrete_fields}
         columns = ", ".join(connection.ops.quote_name(by_attname[a].column) for a in attnames)
