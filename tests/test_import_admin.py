@@ -203,3 +203,22 @@ def test_progress_is_visible_to_other_connections_while_the_import_runs(catalogu
     jobs.run_import(job_id=job.pk)
     assert seen == [2000, 4000, 5000]
     assert Record.objects.count() == 5000
+
+
+def test_atom_accessions_go_through_the_same_preview_and_confirm(
+    client, cataloguer, django_capture_on_commit_callbacks
+):
+    from accessions.models import Accession
+    from tests.conftest import SHARED_DIR
+
+    atom = SHARED_DIR / "data" / "atom" / "example_accessions.csv"
+    if not atom.exists():
+        pytest.skip(f"The AtoM example is not here: {atom}")
+    client.force_login(cataloguer)
+    preview = client.get(upload(client, atom.read_bytes(), atom.name)["Location"])
+    assert "Create: 2" in preview.text and "Columns ignored:" in preview.text
+    assert not Accession.objects.exists()
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:accessions_importjob_confirm", args=[job.pk]))
+    assert Accession.objects.count() == 2

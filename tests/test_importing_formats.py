@@ -116,3 +116,18 @@ def test_atom_row_with_a_partial_date_imports_nothing():
     error = caught.value.report.errors[0]
     assert (error.row, error.column) == (3, "acquisitionDate") and "partial" in error.message
     assert not Accession.objects.exists()
+
+
+def test_wilson_row_with_a_broken_json_list_names_its_row_and_column():
+    content = (
+        b"record_id,title,original_publication_date,associated_places,original_archive_title\n"
+        b'1,Fine,1962,"[""Cuba""]","[""Archive""]"\n'
+        b'2,Broken,1962,"[""Cuba""","[""A"", ""B""]"\n'
+    )
+    report = import_records(stream=io.BytesIO(content), dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [
+        (3, "associated_places"),
+        (3, "original_archive_title"),
+    ]
+    assert "not a valid JSON list" in report.errors[0].message
+    assert "takes one value, not 2" in report.errors[1].message

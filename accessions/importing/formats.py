@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from accessions.importing.reader import ImportFileError
+
 # Record fields, by the kind of value they hold.
 TEXT_FIELDS = ("title", "date", "summary", "source", "staff_notes")
 FOREIGN_FIELDS = ("original_archive", "original_classification", "document_type", "rights")
@@ -20,7 +22,6 @@ MANY_FIELDS = (
     "collections",
     "donors",
 )
-OTHER_FIELDS = ("record_id", "original_upload_date", "status")
 # "text" is the body of the record's main text (its transcript or translation).
 RECORD_FIELDS = (
     "record_id",
@@ -70,8 +71,6 @@ class Format:
 
     def check_header(self, header: list[str]) -> tuple[list[str], list[str]]:
         """The columns this format ignores in the header; raise on missing or unknown ones."""
-        from accessions.importing.reader import ImportFileError
-
         missing = [column for column in self.required if column not in header]
         if missing:
             raise ImportFileError(

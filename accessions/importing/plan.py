@@ -20,8 +20,13 @@ Status = Record.Status
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 MAX_LENGTHS = {"title": 500, "date": 100}
 # Record columns behind each text field of the file.
-TEXT_COLUMNS = {"title": "title", "date": "date_text", "summary": "summary", "source": "source"}
-TEXT_COLUMNS["staff_notes"] = "staff_notes"
+TEXT_COLUMNS = {
+    "title": "title",
+    "date": "date_text",
+    "summary": "summary",
+    "source": "source",
+    "staff_notes": "staff_notes",
+}
 SCALAR_COLUMNS = (*TEXT_COLUMNS.values(), "original_upload_date")
 FOREIGN_COLUMNS = {name: f"{name}_id" for name in FOREIGN_FIELDS}
 
@@ -129,7 +134,12 @@ def parse_row(source: SourceRow, fmt: Format) -> PlannedRow:
                     choices = ", ".join(value for value, _ in Status.choices)
                     row.error(column, f"“{value}” is not a status; use one of {choices}.")
         elif name in FOREIGN_FIELDS:
-            values = fmt.split(value) if fmt.split is not None and name != "rights" else [value]
+            # A rights statement is free text that may hold the separator itself.
+            try:
+                values = [value] if name == "rights" else fmt.split(value)
+            except ValueError as error:
+                row.error(column, f"“{value[:40]}” {error}.")
+                continue
             values = [v for v in values if v]
             if len(values) > 1:
                 row.error(column, f"takes one value, not {len(values)}.")
