@@ -456,3 +456,4 @@ class RecordAdmin(admin.ModelAdmin):
 
 
 from accessions import inquiry_admin  # noqa: E402, F401  (registers the rights-inquiry admin)
+from accessions.importing import admin as importing_admin  # noqa: E402, F401

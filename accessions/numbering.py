@@ -55,3 +55,27 @@ def next_inquiry_reference(year: int) -> str:
         )
         value = _next_value(f"rights-inquiry-{year}", at_least=highest)
     return f"{prefix}{value:06d}"
+
+
+def reserve_record_ids(*, count: int, at_least: int = 0) -> range:
+    """A block of `count` consecutive free record ids, taken in one locked counter update.
+
+    Bulk imports use this instead of calling next_record_id() once per new row.
+    """
+    if count <= 0:
+        return range(0)
+    with transaction.atomic():
+        highest = Record.objects.aggregate(highest=Max("record_id"))["highest"] or 0
+        Counter.objects.get_or_create(name=RECORD_COUNTER)
+        counter = Counter.objects.select_for_update().get(name=RECORD_COUNTER)
+        start = max(counter.value, highest, at_least) + 1
+        counter.value = start + count - 1
+        counter.save(update_fields=["value"])
+    return range(start, start + count)
+
+
+def peek_next_record_id() -> int:
+    """The id next_record_id() would hand out now, without taking it (for previews)."""
+    highest = Record.objects.aggregate(highest=Max("record_id"))["highest"] or 0
+    counter = Counter.objects.filter(name=RECORD_COUNTER).values_list("value", flat=True).first()
+    return max(counter or 0, highest) + 1

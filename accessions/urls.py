@@ -22,3 +22,7 @@ urlpatterns = [
     path("collections/", views.collection_list, name="collection_list"),
     path("collections/<str:slug>/", views.collection_detail, name="collection_detail"),
 ]
+
+from accessions.export_views import urlpatterns as export_urlpatterns  # noqa: E402
+
+urlpatterns += export_urlpatterns

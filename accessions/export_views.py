@@ -1,0 +1,51 @@
+"""Public downloads of published records: a search result set or a collection."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from accessions.collections import visible_collections
+from accessions.exporting import PUBLIC_COLUMNS, export_response
+from accessions.filters import RecordFilter
+from accessions.models import Record
+
+EXPORT_FORMATS = ("csv", "json")
+
+
+def _check_format(export_format: str) -> None:
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("Exports are available as .csv or .json.")
+
+
+@require_safe
+def search_export(request, export_format: str):
+    _check_format(export_format)
+    records = RecordFilter(request.GET, queryset=Record.objects.published()).qs
+    return export_response(
+        records.distinct(),
+        export_format=export_format,
+        filename="records",
+        columns=PUBLIC_COLUMNS,
+    )
+
+
+@require_safe
+def collection_export(request, slug: str, export_format: str):
+    _check_format(export_format)
+    collection = get_object_or_404(visible_collections(), slug=slug)
+    records = Record.objects.published().filter(collections=collection)
+    return export_response(
+        records, export_format=export_format, filename=collection.slug, columns=PUBLIC_COLUMNS
+    )
+
+
+# Added to accessions/urls.py, under the app's namespace.
+urlpatterns = [
+    path("search/export.<str:export_format>", search_export, name="search_export"),
+    path(
+        "collections/<str:slug>/export.<str:export_format>",
+        collection_export,
+        name="collection_export",
+    ),
+]
