@@ -446,3 +446,8 @@ class RecordAdmin(admin.ModelAdmin):
 
             context["missing_for_publication"] = missing_for_publication(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+from accessions.scan_admin import ScanInline  # noqa: E402  (scans have their own admin module)
+
+RecordAdmin.inlines = [*RecordAdmin.inlines, ScanInline]

@@ -466,3 +466,6 @@ class RecordEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from accessions.scans_models import Scan, ScanPage  # noqa: E402, F401  (scans live in their own module)

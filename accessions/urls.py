@@ -11,3 +11,15 @@ urlpatterns = [
     path("collections/", views.collection_list, name="collection_list"),
     path("collections/<str:slug>/", views.collection_detail, name="collection_detail"),
 ]
+
+from accessions import scan_views  # noqa: E402  (scans: images, downloads, IIIF)
+
+urlpatterns += [
+    path(
+        "scans/page/<int:page_id>/<str:size>.jpg",
+        scan_views.scan_page_image,
+        name="scan_page_image",
+    ),
+    path("scans/original/<int:scan_id>/", scan_views.scan_original, name="scan_original"),
+    path("iiif/<int:record_id>/manifest.json", scan_views.iiif_manifest, name="iiif_manifest"),
+]

@@ -15,6 +15,7 @@ SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SCANS_ROOT = tmp_path / "scans"
     # Real hashing costs most of a second per user; it is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
