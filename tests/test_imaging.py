@@ -26,6 +26,12 @@ EDGE_CASES = SHARED_DIR / "data" / "scans" / "pdf_edge_cases"
 JFK = SHARED_DIR / "data" / "scans" / "jfk"
 
 
+@pytest.fixture(autouse=True)
+def ocr_off(settings):
+    """OCR costs a second a page; only the tests about OCR switch it on."""
+    settings.TESSERACT_COMMAND = ""
+
+
 def stored_files(settings) -> list[Path]:
     root = Path(settings.SCANS_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
@@ -242,8 +248,9 @@ def test_ocr_status_says_why_ocr_is_off_without_tesseract(settings):
 
 @pytest.mark.skipif(not shutil.which("tesseract"), reason="Tesseract is not installed here")
 def test_scan_without_text_layer_is_ocred_in_the_record_language(
-    make_record, django_capture_on_commit_callbacks
+    make_record, settings, django_capture_on_commit_callbacks
 ):
+    settings.TESSERACT_COMMAND = "tesseract"
     record = make_record(status="draft")
     record.languages.set([Language.objects.get(code="en")])
     image = Image.new("L", (1600, 600), 255)
