@@ -336,6 +336,15 @@ def render_pdf_pages(path: str, *, edge: int):
         document.close()
 
 
+def derivative_images(zoom: Image.Image) -> list[tuple[str, Image.Image, int]]:
+    """The zoom, web and thumbnail images of a page with their JPEG quality; each from the last."""
+    web = zoom.copy()
+    web.thumbnail((WEB_EDGE, WEB_EDGE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumbnail = web.copy()
+    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
+    return [("zoom", zoom, 80), ("web", web, 85), ("thumb", thumbnail, 85)]
+
+
 def _derivative_name(scan: Scan, number: int, size: str) -> str:
     return f"derivatives/{scan.pk}/{number:05d}-{size}.jpg"
 
@@ -359,15 +368,7 @@ def make_derivatives(*, scan: Scan) -> int:
         page = pages.get(number)
         if page is None:
             continue
-        web = zoom.copy()
-        web.thumbnail((WEB_EDGE, WEB_EDGE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-        thumbnail = web.copy()
-        thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
-        for size, image, quality in (
-            ("zoom", zoom, 80),
-            ("web", web, 85),
-            ("thumb", thumbnail, 85),
-        ):
+        for size, image, quality in derivative_images(zoom):
             _write_jpeg(image, _derivative_name(scan, number, size), quality=quality)
         page.width, page.height = zoom.size
         page.zoom_image = _derivative_name(scan, number, "zoom")
@@ -416,6 +417,25 @@ def remake_derivatives(*, scan: Scan) -> bool:
         derivative_attempts=0, derivative_status=Scan.DerivativeStatus.PENDING
     )
     return run_derivative_attempt(scan_id=scan.pk)
+
+
+def delete_scan(*, scan: Scan) -> None:
+    """Remove a scan, its pages and, once the deletion is committed, its files."""
+    names = [scan.file.name] + [
+        name
+        for page in scan.pages.all()
+        for name in (page.thumbnail, page.web_image, page.zoom_image)
+        if name
+    ]
+
+    def remove_files():
+        for name in names:
+            scan_storage.delete(name)
+
+    with transaction.atomic():
+        scan.delete()
+        transaction.on_commit(remove_files, robust=True)
+    logger.info("Deleted scan %s (%s) and its %s file(s)", scan.pk, scan, len(names))
 
 
 @dataclass

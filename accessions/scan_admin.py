@@ -10,7 +10,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accessions.imaging import ScanRejected, ingest_scan, inspect_upload, remake_derivatives
+from accessions.imaging import (
+    ScanRejected,
+    delete_scan,
+    ingest_scan,
+    inspect_upload,
+    remake_derivatives,
+)
 from accessions.models import Record
 from accessions.ocr import ocr_status
 from accessions.scan_views import PAGE_IMAGE_FIELDS, serve_scan_file
@@ -200,6 +206,13 @@ class ScanAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        delete_scan(scan=obj)
+
+    def delete_queryset(self, request, queryset):
+        for scan in queryset:
+            delete_scan(scan=scan)
 
     @admin.display(description="Record", ordering="record__record_id")
     def record_link(self, scan):

@@ -4,6 +4,7 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -95,3 +96,17 @@ def scan_viewer_context(record: Record) -> dict:
         if pages
         else "",
     }
+
+
+def first_page_thumbnails(records) -> dict[int, ScanPage]:
+    """The first ready page of each given record, by record primary key, in one query."""
+    pages = (
+        ScanPage.objects.filter(scan__record__in=records, number=1)
+        .exclude(thumbnail="")
+        .annotate(record_pk=F("scan__record_id"))
+        .order_by("scan__record_id", "scan__position", "scan_id")
+    )
+    first = {}
+    for page in pages:
+        first.setdefault(page.record_pk, page)
+    return first

@@ -154,3 +154,20 @@ def test_remake_action_makes_failed_derivatives_again(client, make_record, edito
     assert "Derivatives made for 1 scan(s)." in response.content.decode()
     scan.refresh_from_db()
     assert scan.derivative_status == Scan.DerivativeStatus.DONE
+
+
+def test_editor_deleting_a_scan_removes_its_files(
+    client, make_record, editor, settings, django_capture_on_commit_callbacks
+):
+    record = make_record(status="draft")
+    with django_capture_on_commit_callbacks(execute=True):
+        scan = ingest_scan(record=record, upload=upload(image_bytes(), "a.jpg"), name="a.jpg")
+    assert any(path.is_file() for path in settings.SCANS_ROOT.rglob("*"))
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:accessions_scan_delete", args=[scan.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not Scan.objects.exists()
+    assert not any(path.is_file() for path in settings.SCANS_ROOT.rglob("*"))

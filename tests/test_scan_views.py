@@ -228,3 +228,22 @@ def test_staff_preview_of_a_draft_shows_its_scans_through_the_admin(client, scan
     page = scan.pages.first()
     assert reverse("admin:accessions_scan_page_image", args=[page.pk, "web"]) in html
     assert "/scans/page/" not in html
+
+
+def test_first_page_thumbnails_give_each_published_record_its_first_ready_page(
+    scanned, make_record, django_assert_num_queries
+):
+    from accessions.models import Record
+    from accessions.scan_views import first_page_thumbnails
+    from accessions.scans_models import records_with_scans
+
+    record, scan = scanned()
+    draft, _ = scanned(status="draft", title="Draft with scans")
+    bare = make_record(status="published", title="No scans")
+    published = Record.objects.published()
+    with django_assert_num_queries(1):
+        thumbnails = first_page_thumbnails(published)
+    assert set(thumbnails) == {record.pk}
+    assert thumbnails[record.pk] == scan.pages.get(number=1)
+    assert list(records_with_scans(published)) == [record]
+    assert bare not in records_with_scans(published) and draft.pk not in thumbnails
