@@ -3,6 +3,7 @@
 import hashlib
 import io
 import logging
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ CLAIMED_BY_EXTENSION = {
     ".webp": "WEBP",
     ".pdf": "PDF",
 }
+ORIENTATION_TAG = 0x0112
 # The largest resolution a PDF page is rendered at, in dots per inch.
 PDF_MAX_DPI = 300
 
@@ -148,7 +150,8 @@ def _inspect_image(upload, *, name: str) -> tuple[InspectedScan, str]:
                 raise ScanRejected(
                     f"{name} is corrupt or truncated at page {index + 1} ({error})."
                 ) from None
-            sizes.append(ImageOps.exif_transpose(image).size if index == 0 else image.size)
+            rotated = index == 0 and image.getexif().get(ORIENTATION_TAG, 1) in {5, 6, 7, 8}
+            sizes.append((image.height, image.width) if rotated else image.size)
     media_type, extension = IMAGE_FORMATS[image.format]
     inspected = InspectedScan(
         media_type=media_type,
@@ -312,12 +315,19 @@ def _flatten(image: Image.Image) -> Image.Image:
 def render_image_pages(path: str, *, edge: int):
     """Yield (number, image) for each page of an image file, at most `edge` pixels long."""
     with Image.open(path) as image:
-        for index in range(getattr(image, "n_frames", 1)):
+        frames = getattr(image, "n_frames", 1)
+        for index in range(frames):
             image.seek(index)
             if image.format == "JPEG":
-                # Draft mode lets the JPEG decoder skip detail a smaller image does not need.
-                image.draft("RGB" if image.mode != "L" else "L", (edge, edge))
-            page = ImageOps.exif_transpose(image) if index == 0 else image.copy()
+                # Draft mode lets the JPEG decoder skip detail a smaller image does not need;
+                # it only scales down while both sides stay at least the requested size.
+                scale = min(1.0, edge / max(image.size))
+                wanted = (math.ceil(image.width * scale), math.ceil(image.height * scale))
+                image.draft("RGB" if image.mode != "L" else "L", wanted)
+            # Later frames of a multi-page file need a copy: seeking replaces the pixels.
+            page = image.copy() if frames > 1 else image
+            if index == 0 and page.getexif().get(ORIENTATION_TAG, 1) != 1:
+                page = ImageOps.exif_transpose(page)
             page = _flatten(page)
             page.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
             yield index + 1, page
@@ -353,7 +363,9 @@ def _write_jpeg(image: Image.Image, name: str, *, quality: int) -> None:
     path = Path(scan_storage.path(name))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    image.save(partial, "JPEG", quality=quality, optimize=False, progressive=True)
+    # Progressive encoding helps small images appear early; the zoom image is not worth its cost.
+    progressive = max(image.size) <= WEB_EDGE
+    image.save(partial, "JPEG", quality=quality, optimize=False, progressive=progressive)
     # Replace in one step, so a viewer never reads a half-written derivative.
     os.replace(partial, path)
 

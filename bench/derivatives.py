@@ -56,7 +56,7 @@ def make_scan(path: Path, seed: int) -> None:
 
 
 def save_jpeg(image: Image.Image, path: Path, quality: int) -> None:
-    image.save(path, "JPEG", quality=quality, progressive=True)
+    image.save(path, "JPEG", quality=quality, progressive=max(image.size) <= WEB_EDGE)
 
 
 def ours_thumbnail(source: Path, out: Path) -> int:

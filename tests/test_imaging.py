@@ -265,3 +265,22 @@ def test_scan_without_text_layer_is_ocred_in_the_record_language(
     page = scan.pages.get()
     assert "DECLASSIFIED" in page.ocr_text.upper()
     assert page.ocr_language == "eng"
+
+
+def test_jpeg_rotated_by_its_exif_orientation_is_shown_upright(
+    record, django_capture_on_commit_callbacks
+):
+    image = Image.new("RGB", (800, 400), "white")
+    exif = image.getexif()
+    exif[0x0112] = 6  # the camera was turned: display rotated by 90°
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    with django_capture_on_commit_callbacks(execute=True):
+        scan = attach(record, buffer.getvalue(), "turned.jpg")
+    page = scan.pages.get()
+    assert (page.width, page.height) == (400, 800)
+    with Image.open(scan_storage.path(page.web_image)) as web:
+        assert web.size == (400, 800)
+    assert scan_storage.open(scan.file.name).read() == buffer.getvalue()
