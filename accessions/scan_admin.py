@@ -102,8 +102,8 @@ class ScanInline(admin.TabularInline):
 
 class ScanPageInline(admin.TabularInline):
     model = ScanPage
-    fields = ["number", "preview", "label", "width", "height", "has_text_layer", "ocr_text"]
-    readonly_fields = ["number", "preview", "width", "height", "has_text_layer", "ocr_text"]
+    fields = ["number", "preview", "label", "width", "height", "has_text_layer", "ocr"]
+    readonly_fields = ["number", "preview", "width", "height", "has_text_layer", "ocr"]
     extra = 0
     can_delete = False
 
@@ -113,6 +113,17 @@ class ScanPageInline(admin.TabularInline):
     @admin.display(description="Page")
     def preview(self, page):
         return thumbnail_html(page)
+
+    @admin.display(description="OCR text")
+    def ocr(self, page):
+        if not page.ocr_text:
+            return "—"
+        return format_html(
+            '<div style="max-height:14em;max-width:40em;overflow:auto;white-space:pre-wrap">'
+            "{}</div><small>Tesseract, {}</small>",
+            page.ocr_text,
+            page.ocr_language,
+        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

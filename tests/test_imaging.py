@@ -247,8 +247,8 @@ def test_ocr_status_says_why_ocr_is_off_without_tesseract(settings):
 
 
 @pytest.mark.skipif(not shutil.which("tesseract"), reason="Tesseract is not installed here")
-def test_scan_without_text_layer_is_ocred_in_the_record_language(
-    make_record, settings, django_capture_on_commit_callbacks
+def test_scan_without_text_layer_is_ocred_in_the_record_language_and_shown_to_staff(
+    make_record, settings, client, editor, django_capture_on_commit_callbacks
 ):
     settings.TESSERACT_COMMAND = "tesseract"
     record = make_record(status="draft")
@@ -265,6 +265,9 @@ def test_scan_without_text_layer_is_ocred_in_the_record_language(
     page = scan.pages.get()
     assert "DECLASSIFIED" in page.ocr_text.upper()
     assert page.ocr_language == "eng"
+    client.force_login(editor)
+    html = client.get(f"/admin/accessions/scan/{scan.pk}/change/").content.decode()
+    assert page.ocr_text in html and "OCR is on" in html
 
 
 def test_jpeg_rotated_by_its_exif_orientation_is_shown_upright(
