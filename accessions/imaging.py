@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -274,13 +274,41 @@ def ingest_scan(
             )
             # robust: a queue that is down must not undo a stored, committed scan.
             transaction.on_commit(lambda: enqueue_derivatives(scan_id=scan.pk), robust=True)
-    except Exception:
+    except BaseException as error:
         # Nothing half-written: the row rolled back, so the stored original goes too.
         if stored_name:
             scan_storage.delete(stored_name)
+        if isinstance(error, IntegrityError):
+            # Another upload of the same file won the race past the check above.
+            raise ScanRejected(f"{name} is already attached to this record.") from None
         raise
     logger.info("Attached %s to record %s as scan %s", name, record.record_id, scan.pk)
     return scan
+
+
+def ingest_scans(
+    *,
+    record,
+    uploads: list[tuple[object, str]],
+    kind: str = Scan.Kind.ORIGINAL,
+    label: str = "",
+    user=None,
+) -> list[Scan]:
+    """Attach several (upload, name) files at once: all of them, or none if one is refused."""
+    scans = []
+    try:
+        with transaction.atomic():
+            for upload, name in uploads:
+                scans.append(
+                    ingest_scan(
+                        record=record, upload=upload, name=name, kind=kind, label=label, user=user
+                    )
+                )
+    except BaseException:
+        for scan in scans:
+            scan_storage.delete(scan.file.name)
+        raise
+    return scans
 
 
 def enqueue_derivatives(*, scan_id: int, delay_seconds: int = 0) -> None:

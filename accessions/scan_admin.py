@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -13,7 +12,7 @@ from django.utils.html import format_html
 from accessions.imaging import (
     ScanRejected,
     delete_scan,
-    ingest_scan,
+    ingest_scans,
     inspect_upload,
     remake_derivatives,
 )
@@ -314,19 +313,19 @@ class ScanAdmin(admin.ModelAdmin):
         status = 200
         if request.method == "POST":
             form = AttachScansForm(request.POST, request.FILES)
+            scans = None
             if form.is_valid():
-                with transaction.atomic():
-                    scans = [
-                        ingest_scan(
-                            record=record,
-                            upload=upload,
-                            name=upload.name,
-                            kind=form.cleaned_data["kind"],
-                            label=form.cleaned_data["label"],
-                            user=request.user,
-                        )
-                        for upload in form.cleaned_data["files"]
-                    ]
+                try:
+                    scans = ingest_scans(
+                        record=record,
+                        uploads=[(upload, upload.name) for upload in form.cleaned_data["files"]],
+                        kind=form.cleaned_data["kind"],
+                        label=form.cleaned_data["label"],
+                        user=request.user,
+                    )
+                except ScanRejected as rejection:
+                    form.add_error("files", str(rejection))
+            if scans is not None:
                 self.message_user(
                     request,
                     f"Attached {len(scans)} file(s), {sum(s.page_count for s in scans)} page(s).",

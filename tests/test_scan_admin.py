@@ -171,3 +171,33 @@ def test_editor_deleting_a_scan_removes_its_files(
     assert response.status_code == 302
     assert not Scan.objects.exists()
     assert not any(path.is_file() for path in settings.SCANS_ROOT.rglob("*"))
+
+
+def test_the_same_file_twice_in_one_upload_attaches_neither(
+    client, make_record, cataloguer, settings
+):
+    record = make_record(status="draft")
+    client.force_login(cataloguer)
+    data = image_bytes("JPEG")
+    response = client.post(
+        attach_url(record),
+        {"files": files(("a.jpg", data), ("copy-of-a.jpg", data)), "kind": "original"},
+    )
+    assert response.status_code == 400
+    assert "copy-of-a.jpg is already attached to this record" in response.content.decode()
+    assert not Scan.objects.exists()
+    root = settings.SCANS_ROOT
+    assert not root.exists() or not any(path.is_file() for path in root.rglob("*"))
+
+
+def test_a_file_already_on_the_record_is_refused_with_its_name(client, make_record, cataloguer):
+    record = make_record(status="draft")
+    data = image_bytes("JPEG")
+    ingest_scan(record=record, upload=upload(data, "a.jpg"), name="a.jpg", label="Envelope")
+    client.force_login(cataloguer)
+    response = client.post(
+        attach_url(record), {"files": files(("again.jpg", data)), "kind": "original"}
+    )
+    assert response.status_code == 400
+    assert "again.jpg is already attached to this record as “Envelope”" in response.content.decode()
+    assert record.scans.count() == 1
