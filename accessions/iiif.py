@@ -25,15 +25,33 @@ def credit_line(record) -> str:
     return credit + "."
 
 
+def _names(values) -> str:
+    return "; ".join(str(value) for value in values)
+
+
 def _metadata(record) -> list[dict]:
-    pairs = [("Date", record.date_display or "Undated"), ("Record ID", str(record.record_id))]
-    if record.source:
-        pairs.append(("Source", record.source))
-    if record.rights:
-        pairs.append(("Rights", record.rights.statement))
-    if record.original_upload_date:
-        pairs.append(("Original Uploaded Date", record.original_upload_date.isoformat()))
-    return [_pair(label, value) for label, value in pairs]
+    """The record page's Document Information, as label and value pairs; empty ones left out."""
+    pairs = [
+        ("Date", record.date_display or "Undated"),
+        ("Source", record.source),
+        ("Rights", record.rights.statement if record.rights else ""),
+        (
+            "Original Uploaded Date",
+            record.original_upload_date.isoformat() if record.original_upload_date else "",
+        ),
+        ("Language", _names(record.languages.all())),
+        ("Record ID", str(record.record_id)),
+        ("Donors", _names(donor.public_credit for donor in record.donors.all())),
+        ("Original Archive", str(record.original_archive or "")),
+        ("Original Classification", str(record.original_classification or "")),
+        ("Type", str(record.document_type or "")),
+        ("Authors", _names(record.authors.all())),
+        ("People & Organizations", _names(record.people_and_organizations.all())),
+        ("Places", _names(record.places.all())),
+        ("Subjects", _names(record.subjects.all())),
+        ("Collections", _names(record.collections.all())),
+    ]
+    return [_pair(label, value) for label, value in pairs if value]
 
 
 def _image(url: str, width: int, height: int) -> dict:

@@ -55,7 +55,10 @@ def scan_page_image(request, page_id: int, size: str):
     if size not in PAGE_IMAGE_FIELDS:
         raise Http404("No such image size.")
     page = get_object_or_404(ScanPage.objects.filter(scan__in=Scan.objects.public()), pk=page_id)
-    return serve_scan_file(getattr(page, PAGE_IMAGE_FIELDS[size]))
+    response = serve_scan_file(getattr(page, PAGE_IMAGE_FIELDS[size]))
+    # IIIF viewers on other sites draw these images; they are public while the record is.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_safe
@@ -68,10 +71,7 @@ def scan_original(request, scan_id: int):
 
 @require_safe
 def iiif_manifest(request, record_id: int):
-    record = get_object_or_404(
-        Record.objects.published().select_related("rights").prefetch_related("donors"),
-        record_id=record_id,
-    )
+    record = get_object_or_404(Record.objects.published().for_record_page(), record_id=record_id)
     response = JsonResponse(build_manifest(record=record, request=request))
     response["Content-Type"] = (
         'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'

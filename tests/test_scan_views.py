@@ -73,6 +73,8 @@ def test_published_record_page_shows_sized_lazy_images_with_alt_text_without_jav
     assert html.count('loading="lazy"') == 1
     assert f'href="/scans/page/{second.pk}/zoom.jpg"' in html
     assert f'href="/iiif/{record.record_id}/manifest.json"' in html
+    # The web-size image of every page can always be downloaded.
+    assert f'<a href="/scans/page/{second.pk}/web.jpg" download>download</a>' in html
 
 
 def test_page_images_of_a_published_record_are_served_as_jpeg(client, scanned):
@@ -160,7 +162,9 @@ def test_page_placeholder_shows_until_derivatives_exist(client, make_record):
     )
 
 
-def test_iiif_manifest_validates_and_carries_rights_credit_and_canvases(client, scanned, funder):
+def test_iiif_manifest_validates_and_carries_rights_credit_and_canvases(
+    client, scanned, funder, settings
+):
     record, scan = scanned(donors=[funder])
     response = client.get(f"/iiif/{record.record_id}/manifest.json")
     assert response.status_code == 200
@@ -171,15 +175,19 @@ def test_iiif_manifest_validates_and_carries_rights_credit_and_canvases(client, 
     assert data["rights"] == "http://rightsstatements.org/vocab/InC-EDU/1.0/"
     assert "Example Foundation" in data["requiredStatement"]["value"]["en"][0]
     assert data["label"] == {"en": [record.title]}
-    assert {"label": {"en": ["Record ID"]}, "value": {"en": [str(record.record_id)]}} in data[
-        "metadata"
-    ]
+    metadata = {pair["label"]["en"][0]: pair["value"]["en"][0] for pair in data["metadata"]}
+    assert metadata["Record ID"] == str(record.record_id)
+    assert metadata["Date"] == "November 25, 1963"
+    assert metadata["Donors"] == "Example Foundation"
+    assert metadata["Rights"] == "Reuse for research and education is welcome."
     assert len(data["items"]) == 2
     canvas = data["items"][0]
     body = canvas["items"][0]["items"][0]["body"]
     assert (body["width"], body["height"]) == (canvas["width"], canvas["height"])
     assert client.get(body["id"].removeprefix("http://testserver")).status_code == 200
     assert data["thumbnail"][0]["id"].endswith("/thumb.jpg")
+    assert data["summary"] == {"en": ["A summary of the telegram."]}
+    assert data["provider"][0]["label"] == {"en": [settings.SITE_NAME]}
 
 
 def test_iiif_manifest_of_unknown_record_is_not_found(client):
