@@ -80,9 +80,9 @@ def test_viewer_with_javascript_zooms_and_turns_pages_from_the_thumbnails(
     page.wait_for_function(f"{zoom} > {before} * 3")
     page.wait_for_load_state("networkidle")
     assert any(url.endswith("/zoom.jpg") for url in requested)
-    page.locator(".scan-page a").nth(2).click()
+    page.locator(".scan-page-link").nth(2).click()
     page.wait_for_function(
         "document.querySelector('.scan-viewer-caption').textContent.startsWith('p. 3')"
     )
-    assert page.locator(".scan-page a").nth(2).get_attribute("aria-current") == "page"
+    assert page.locator(".scan-page-link").nth(2).get_attribute("aria-current") == "page"
     assert errors == []
