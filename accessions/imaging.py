@@ -1,10 +1,8 @@
-"""Scan ingest and derivatives: validate by content, keep the original, make page images."""
+"""Scan ingest: check a file by its content, keep the original untouched, list its pages."""
 
 import hashlib
 import io
 import logging
-import math
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,17 +11,11 @@ import pypdfium2
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.db.models import Max
+from PIL import Image, UnidentifiedImageError
 
-from accessions.scans_models import (
-    THUMBNAIL_EDGE,
-    WEB_EDGE,
-    ZOOM_EDGE,
-    Scan,
-    ScanPage,
-    scan_storage,
-)
+from accessions.derivatives import ORIENTATION_TAG, PDF_MAX_DPI, enqueue_derivatives
+from accessions.scans_models import ZOOM_EDGE, Scan, ScanPage, scan_storage
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +38,6 @@ CLAIMED_BY_EXTENSION = {
     ".webp": "WEBP",
     ".pdf": "PDF",
 }
-ORIENTATION_TAG = 0x0112
-# The largest resolution a PDF page is rendered at, in dots per inch.
-PDF_MAX_DPI = 300
 
 
 class ScanRejected(ValueError):
@@ -311,154 +300,6 @@ def ingest_scans(
     return scans
 
 
-def enqueue_derivatives(*, scan_id: int, delay_seconds: int = 0) -> None:
-    from accessions.tasks import make_scan_derivatives
-
-    task = make_scan_derivatives
-    if delay_seconds and task.get_backend().supports_defer:
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-    task.enqueue(scan_id)
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """An RGB or greyscale image for JPEG; transparency is laid on white paper."""
-    if image.mode in {"RGB", "L"}:
-        return image
-    if image.mode == "1":
-        return image.convert("L")
-    if image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGB", rgba.size, "white")
-        paper.paste(rgba, mask=rgba.getchannel("A"))
-        return paper
-    if image.mode.startswith("I") or image.mode == "F":
-        return ImageOps.autocontrast(image.convert("L"))
-    return image.convert("RGB")
-
-
-def render_image_pages(path: str, *, edge: int):
-    """Yield (number, image) for each page of an image file, at most `edge` pixels long."""
-    with Image.open(path) as image:
-        frames = getattr(image, "n_frames", 1)
-        for index in range(frames):
-            image.seek(index)
-            if image.format == "JPEG":
-                # Draft mode lets the JPEG decoder skip detail a smaller image does not need;
-                # it only scales down while both sides stay at least the requested size.
-                scale = min(1.0, edge / max(image.size))
-                wanted = (math.ceil(image.width * scale), math.ceil(image.height * scale))
-                image.draft("RGB" if image.mode != "L" else "L", wanted)
-            # Later frames of a multi-page file need a copy: seeking replaces the pixels.
-            page = image.copy() if frames > 1 else image
-            if index == 0 and page.getexif().get(ORIENTATION_TAG, 1) != 1:
-                page = ImageOps.exif_transpose(page)
-            page = _flatten(page)
-            page.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
-            yield index + 1, page
-
-
-def render_pdf_pages(path: str, *, edge: int):
-    """Yield (number, image) for each page of a PDF, rendered at most `edge` pixels long."""
-    document = pypdfium2.PdfDocument(path)
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            width, height = page.get_size()
-            scale = min(edge / max(width, height, 1.0), PDF_MAX_DPI / 72)
-            yield index + 1, _flatten(page.render(scale=scale).to_pil())
-    finally:
-        document.close()
-
-
-def derivative_images(zoom: Image.Image) -> list[tuple[str, Image.Image, int]]:
-    """The zoom, web and thumbnail images of a page with their JPEG quality; each from the last."""
-    web = zoom.copy()
-    web.thumbnail((WEB_EDGE, WEB_EDGE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    thumbnail = web.copy()
-    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
-    return [("zoom", zoom, 80), ("web", web, 85), ("thumb", thumbnail, 85)]
-
-
-def _derivative_name(scan: Scan, number: int, size: str) -> str:
-    return f"derivatives/{scan.pk}/{number:05d}-{size}.jpg"
-
-
-def _write_jpeg(image: Image.Image, name: str, *, quality: int) -> None:
-    path = Path(scan_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    # Progressive encoding helps small images appear early; the zoom image is not worth its cost.
-    progressive = max(image.size) <= WEB_EDGE
-    image.save(partial, "JPEG", quality=quality, optimize=False, progressive=progressive)
-    # Replace in one step, so a viewer never reads a half-written derivative.
-    os.replace(partial, path)
-
-
-def make_derivatives(*, scan: Scan) -> int:
-    """Make the thumbnail, web and zoom images of every page of a scan; return the page count."""
-    path = scan_storage.path(scan.file.name)
-    render = render_pdf_pages if scan.media_type == PDF[0] else render_image_pages
-    pages = {page.number: page for page in scan.pages.all()}
-    made = []
-    for number, zoom in render(path, edge=ZOOM_EDGE):
-        page = pages.get(number)
-        if page is None:
-            continue
-        for size, image, quality in derivative_images(zoom):
-            _write_jpeg(image, _derivative_name(scan, number, size), quality=quality)
-        page.width, page.height = zoom.size
-        page.zoom_image = _derivative_name(scan, number, "zoom")
-        page.web_image = _derivative_name(scan, number, "web")
-        page.thumbnail = _derivative_name(scan, number, "thumb")
-        made.append(page)
-    if len(made) != len(pages):
-        raise RuntimeError(f"Rendered {len(made)} of {len(pages)} pages of scan {scan.pk}.")
-    ScanPage.objects.bulk_update(made, ["width", "height", "zoom_image", "web_image", "thumbnail"])
-    return len(made)
-
-
-def run_derivative_attempt(*, scan_id: int) -> bool:
-    """One try at a scan's derivatives; a failure is recorded on the scan and retried."""
-    scan = Scan.objects.select_related("record").filter(pk=scan_id).first()
-    if scan is None:
-        return False
-    Scan.objects.filter(pk=scan_id).update(derivative_attempts=F("derivative_attempts") + 1)
-    scan.refresh_from_db(fields=["derivative_attempts"])
-    try:
-        with transaction.atomic():
-            make_derivatives(scan=scan)
-            Scan.objects.filter(pk=scan_id).update(
-                derivative_status=Scan.DerivativeStatus.DONE, derivative_error=""
-            )
-    except Exception as error:
-        logger.exception(
-            "Derivatives of scan %s failed (attempt %s)", scan_id, scan.derivative_attempts
-        )
-        Scan.objects.filter(pk=scan_id).update(
-            derivative_status=Scan.DerivativeStatus.FAILED,
-            derivative_error=f"Attempt {scan.derivative_attempts}: {type(error).__name__}: {error}",
-        )
-        if scan.derivative_attempts < settings.SCAN_DERIVATIVE_MAX_ATTEMPTS:
-            enqueue_derivatives(scan_id=scan_id, delay_seconds=30 * scan.derivative_attempts)
-        return False
-    from accessions.ocr import enqueue_ocr
-
-    enqueue_ocr(scan_id=scan_id)
-    return True
-
-
-def remake_derivatives(*, scan: Scan) -> bool:
-    """Make a scan's derivatives again now, as a fresh series of attempts."""
-    Scan.objects.filter(pk=scan.pk).update(
-        derivative_attempts=0, derivative_status=Scan.DerivativeStatus.PENDING
-    )
-    return run_derivative_attempt(scan_id=scan.pk)
-
-
 def delete_scan(*, scan: Scan) -> None:
     """Remove a scan, its pages and, once the deletion is committed, its files."""
     names = [scan.file.name] + [
@@ -476,31 +317,6 @@ def delete_scan(*, scan: Scan) -> None:
         scan.delete()
         transaction.on_commit(remove_files, robust=True)
     logger.info("Deleted scan %s (%s) and its %s file(s)", scan.pk, scan, len(names))
-
-
-@dataclass
-class FixityResult:
-    scan: Scan
-    ok: bool
-    problem: str = ""
-
-
-def check_fixity(*, scan: Scan) -> FixityResult:
-    """Re-read an original and compare it with the SHA-256 taken at ingest."""
-    from django.utils import timezone
-
-    digest = hashlib.sha256()
-    try:
-        with scan_storage.open(scan.file.name, "rb") as original:
-            for chunk in iter(lambda: original.read(1024 * 1024), b""):
-                digest.update(chunk)
-    except FileNotFoundError:
-        result = FixityResult(scan=scan, ok=False, problem="missing")
-    else:
-        changed = digest.hexdigest() != scan.sha256
-        result = FixityResult(scan=scan, ok=not changed, problem="changed" if changed else "")
-    Scan.objects.filter(pk=scan.pk).update(fixity_ok=result.ok, fixity_checked_at=timezone.now())
-    return result
 
 
 def upload_from_bytes(data: bytes) -> io.BytesIO:

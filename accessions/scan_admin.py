@@ -9,13 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accessions.imaging import (
-    ScanRejected,
-    delete_scan,
-    ingest_scans,
-    inspect_upload,
-    remake_derivatives,
-)
+from accessions.derivatives import remake_derivatives
+from accessions.imaging import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.models import Record
 from accessions.ocr import ocr_status
 from accessions.scan_views import PAGE_IMAGE_FIELDS, serve_scan_file

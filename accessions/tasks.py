@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from accessions.imaging import run_derivative_attempt
+from accessions.derivatives import run_derivative_attempt
 from accessions.ocr import ocr_scan_pages
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.imaging import remake_derivatives
+from accessions.derivatives import remake_derivatives
 from accessions.scans_models import Scan
 
 

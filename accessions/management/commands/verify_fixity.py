@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.imaging import check_fixity
+from accessions.fixity import check_fixity
 from accessions.scans_models import Scan
 
 
