@@ -48,3 +48,18 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The zooming scan viewer (OpenSeadragon) comes from npm into git-ignored folders and is
+# served as a static file. Without it the record page shows plain images.
+OPENSEADRAGON_VERSION := 6.1.1
+OPENSEADRAGON := static/vendor/openseadragon/openseadragon.min.js
+.PHONY: vendor
+vendor: $(OPENSEADRAGON)
+$(OPENSEADRAGON):
+	@if npm install --no-save --no-audit --no-fund --prefix var/npm openseadragon@$(OPENSEADRAGON_VERSION); then \
+		mkdir -p static/vendor/openseadragon; \
+		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js $@; \
+		cp -r var/npm/node_modules/openseadragon/build/openseadragon/images static/vendor/openseadragon/; \
+	else echo "OpenSeadragon could not be installed from npm; the record page shows plain images."; fi
+demo: vendor
+test: vendor

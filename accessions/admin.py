@@ -457,3 +457,6 @@ class RecordAdmin(admin.ModelAdmin):
 
 from accessions import inquiry_admin  # noqa: E402, F401  (registers the rights-inquiry admin)
 from accessions.importing import admin as importing_admin  # noqa: E402, F401
+from accessions.scan_admin import ScanInline  # noqa: E402  (scans have their own admin module)
+
+RecordAdmin.inlines = [*RecordAdmin.inlines, ScanInline]

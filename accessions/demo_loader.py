@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accessions.demo_scans import attach_demo_scans
 from accessions.intake import create_accession, create_record
 from accessions.models import (
     Accession,
@@ -55,6 +56,7 @@ class DemoReport:
     created_records: list[int] = field(default_factory=list)
     existing_records: list[int] = field(default_factory=list)
     users: list[tuple[str, str, str]] = field(default_factory=list)
+    scanned_records: list[int] = field(default_factory=list)
 
 
 def read_demo_files() -> list[dict]:
@@ -210,4 +212,5 @@ def load_demo() -> DemoReport:
                 _load_record(item, accessions, users, report)
             if "record" in data:
                 _load_record(data["record"], accessions, users, report)
+        report.scanned_records = attach_demo_scans(user=users["cataloguer"])
     return report

@@ -26,3 +26,15 @@ urlpatterns = [
 from accessions.export_views import urlpatterns as export_urlpatterns  # noqa: E402
 
 urlpatterns += export_urlpatterns
+
+from accessions import scan_views  # noqa: E402  (scans: images, downloads, IIIF)
+
+urlpatterns += [
+    path(
+        "scans/page/<int:page_id>/<str:size>.jpg",
+        scan_views.scan_page_image,
+        name="scan_page_image",
+    ),
+    path("scans/original/<int:scan_id>/", scan_views.scan_original, name="scan_original"),
+    path("iiif/<int:record_id>/manifest.json", scan_views.iiif_manifest, name="iiif_manifest"),
+]

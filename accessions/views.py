@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from accessions.collections import visible_collections
 from accessions.models import Record
+from accessions.scan_views import scan_viewer_context
 
 
 def record_page_context(record: Record, request) -> dict:
@@ -21,6 +22,7 @@ def record_page_context(record: Record, request) -> dict:
         "contributors": contributors,
         "canonical_url": request.build_absolute_uri(record.get_absolute_url()),
         "is_preview": False,
+        **scan_viewer_context(record),
     }
 
 

@@ -165,3 +165,19 @@ RIGHTS_INQUIRY_LIMIT_PER_IP = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_PER_IP", 
 RIGHTS_INQUIRY_LIMIT_WINDOW_MINUTES = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_WINDOW", "60"))
 RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS", "8"))
 RIGHTS_INQUIRY_EMAIL_RETRY_SECONDS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_RETRY", "60"))
+
+# Scans: originals and derivatives live outside MEDIA_ROOT and are served only by views that
+# check the record is published (or that the user is staff).
+SCANS_ROOT = Path(os.environ.get("ARCHIVE_SCANS_ROOT", BASE_DIR / "var" / "scans"))
+SCAN_MAX_BYTES = int(os.environ.get("ARCHIVE_SCAN_MAX_BYTES", 300 * 1024 * 1024))
+# Pixels per page; anything larger is refused as a decompression bomb before it is decoded.
+SCAN_MAX_PIXELS = int(os.environ.get("ARCHIVE_SCAN_MAX_PIXELS", 120_000_000))
+SCAN_MAX_PAGES = int(os.environ.get("ARCHIVE_SCAN_MAX_PAGES", 2000))
+SCAN_DERIVATIVE_MAX_ATTEMPTS = int(os.environ.get("ARCHIVE_SCAN_DERIVATIVE_MAX_ATTEMPTS", 3))
+# Behind nginx set e.g. X-Accel-Redirect and the internal location that maps to SCANS_ROOT.
+SCANS_SENDFILE_HEADER = os.environ.get("ARCHIVE_SCANS_SENDFILE_HEADER", "")
+SCANS_SENDFILE_PREFIX = os.environ.get("ARCHIVE_SCANS_SENDFILE_PREFIX", "/protected-scans/")
+# OCR runs when this program is found; set ARCHIVE_TESSERACT="" to switch OCR off.
+TESSERACT_COMMAND = os.environ.get("ARCHIVE_TESSERACT", "tesseract")
+# The database task worker used in production: DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend
+INSTALLED_APPS += ["django_tasks_db"]

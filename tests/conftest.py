@@ -11,6 +11,10 @@ from accessions.workflow import transition_record
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
+# Queries the public record page runs, however many texts, taxonomy values or scan pages a
+# record has: the record with its foreign keys, one per many-to-many list, texts, scan pages.
+RECORD_PAGE_QUERIES = 10
+
 # The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
 pytest_plugins = ["tests.smtp_server"]
 
@@ -18,8 +22,51 @@ pytest_plugins = ["tests.smtp_server"]
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SCANS_ROOT = tmp_path / "scans"
     # Real hashing costs most of a second per user; it is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def migration_rows(django_db_setup, django_db_blocker):
+    """The rows migrations create (languages, staff roles), read once after migrating."""
+    from django.contrib.auth.models import Group
+
+    with django_db_blocker.unblock():
+        languages = list(Language.objects.values_list("code", "name"))
+        roles = {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+    return languages, roles
+
+
+@pytest.fixture(autouse=True)
+def restore_migration_rows(request, migration_rows):
+    """Put back what migrations made before each transactional test.
+
+    A transactional test (live_server, transaction=True) ends with a flush that empties every
+    table, so the tests after it would find no languages and no roles.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    if not transactional:
+        return
+    from django.contrib.auth.models import Permission
+
+    request.getfixturevalue("transactional_db")
+    languages, roles = migration_rows
+    Language.objects.bulk_create(
+        [Language(code=code, name=name) for code, name in languages], ignore_conflicts=True
+    )
+    for name, permissions in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = {codename for _, codename in permissions}
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="accessions", codename__in=wanted)
+        )
 
 
 def _staff_user(django_user_model, username: str, group: str | None):

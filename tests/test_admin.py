@@ -56,6 +56,8 @@ def test_cataloguer_creates_a_record_with_the_next_id_and_history(
             "texts-INITIAL_FORMS": "0",
             "events-TOTAL_FORMS": "0",
             "events-INITIAL_FORMS": "0",
+            "scans-TOTAL_FORMS": "0",
+            "scans-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -80,6 +82,8 @@ def test_invalid_date_in_the_admin_shows_the_parser_message(client, cataloguer):
             "texts-INITIAL_FORMS": "0",
             "events-TOTAL_FORMS": "0",
             "events-INITIAL_FORMS": "0",
+            "scans-TOTAL_FORMS": "0",
+            "scans-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200

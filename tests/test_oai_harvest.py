@@ -6,18 +6,12 @@ import pytest
 from sickle import Sickle
 from sickle.oaiexceptions import IdDoesNotExist, NoRecordsMatch
 
-from accessions.models import Collection, Language
+from accessions.models import Collection
 
 
 @pytest.fixture
 def harvester(live_server):
     return Sickle(f"{live_server.url}/oai/", max_retries=0, timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def languages(transactional_db):
-    """The languages a migration loads; a transactional test before this one may flush them."""
-    Language.objects.get_or_create(code="en", defaults={"name": "English"})
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ import pytest
 from lxml import html as lxml_html
 
 from accessions.models import Agent, Collection, Language, Place, Repository, Subject
+from tests.conftest import RECORD_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_metadata_adds_no_query_to_the_record_page(
     for number in range(10):
         rich_record.authors.add(Agent.objects.create(name=f"Author {number}, Given"))
         rich_record.places.add(Place.objects.create(name=f"Place {number}"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(RECORD_PAGE_QUERIES):
         page = client.get(rich_record.get_absolute_url()).content.decode()
     assert "Author 9, Given" in page
 

@@ -65,19 +65,4 @@ def page(chromium_browser, live_server):
 
 @pytest.fixture
 def migration_data(transactional_db):
-    """Put back the roles and languages that migration 0002 made and each flush removed."""
-    from importlib import import_module
-
-    from django.contrib.auth.models import Group, Permission
-
-    from accessions.models import Language
-    from accessions.roles import ROLES
-
-    seed = import_module("accessions.migrations.0002_roles_and_languages")
-    for code, name in seed.LANGUAGES:
-        Language.objects.get_or_create(code=code, defaults={"name": name})
-    for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="accessions", codename__in=codenames)
-        )
+    """Roles and languages are put back by restore_migration_rows in tests/conftest.py."""

@@ -12,6 +12,7 @@ class Command(BaseCommand):
             f"Demo records: {len(report.created_records)} created, "
             f"{len(report.existing_records)} already present."
         )
+        self.stdout.write(f"Demo scans attached to records: {report.scanned_records or 'none new'}")
         self.stdout.write("Demo sign-ins (demo only; change or delete them on a real system):")
         for username, password, role in report.users:
             self.stdout.write(f"  {role:<15} user {username!r:<14} password {password!r}")

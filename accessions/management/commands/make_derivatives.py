@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accessions.derivatives import remake_derivatives
+from accessions.scans_models import Scan
+
+
+class Command(BaseCommand):
+    help = "Make the page images of scans again, now: of one record (--record) or of all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--record", type=int, help="Only the scans of this record ID.")
+        parser.add_argument(
+            "--failed", action="store_true", help="Only scans whose derivatives failed."
+        )
+
+    def handle(self, *args, record=None, failed=False, **options):
+        scans = Scan.objects.select_related("record").order_by("record__record_id", "position")
+        if record is not None:
+            scans = scans.filter(record__record_id=record)
+        if failed:
+            scans = scans.filter(derivative_status=Scan.DerivativeStatus.FAILED)
+        made, failures = 0, 0
+        for scan in scans:
+            if remake_derivatives(scan=scan):
+                made += 1
+                self.stdout.write(f"Made: record {scan.record.record_id}, {scan}")
+            else:
+                failures += 1
+                scan.refresh_from_db()
+                self.stdout.write(
+                    f"FAILED: record {scan.record.record_id}, {scan}: {scan.derivative_error}"
+                )
+        self.stdout.write(f"Derivatives made for {made} scan(s); {failures} failed.")
+        if failures:
+            raise CommandError(f"{failures} scan(s) failed.")
