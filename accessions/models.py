@@ -466,3 +466,6 @@ class RecordEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from accessions.search_models import SearchEntry, SearchFacet  # noqa: E402,F401

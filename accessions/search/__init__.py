@@ -1,0 +1,16 @@
+"""Public search: keyword, filters and facet counts over published records.
+
+The search page and any other public surface (the JSON API) call run_search; writes call
+update_search_index inside their transaction.
+"""
+
+from accessions.search.engine import SearchHit, SearchResult, run_search
+from accessions.search.indexing import rebuild_search_index, update_search_index
+
+__all__ = [
+    "SearchHit",
+    "SearchResult",
+    "rebuild_search_index",
+    "run_search",
+    "update_search_index",
+]
