@@ -29,8 +29,15 @@ class Facet(models.IntegerChoices):
 class SearchEntry(models.Model):
     """A published record as the search sees it: sort keys and, on PostgreSQL, its text."""
 
+    # No database constraint: these rows are derived and written in bulk, where per-row
+    # foreign-key checks would double the cost; update_search_index removes them with their
+    # record, and Django's delete cascades to them as well.
     record = models.OneToOneField(
-        Record, primary_key=True, on_delete=models.CASCADE, related_name="search_entry"
+        Record,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="search_entry",
+        db_constraint=False,
     )
     date_start = models.DateField(null=True)
     date_end = models.DateField(null=True)
@@ -55,9 +62,14 @@ class SearchFacet(models.Model):
     """One facet value of one indexed record; collections and places include their ancestors."""
 
     pk = models.CompositePrimaryKey("entry", "facet", "value")
-    # The primary key (entry, facet, value) already serves lookups by entry.
+    # The primary key (entry, facet, value) already serves lookups by entry; no database
+    # constraint, for the reason given on SearchEntry.record.
     entry = models.ForeignKey(
-        SearchEntry, on_delete=models.CASCADE, related_name="facets", db_index=False
+        SearchEntry,
+        on_delete=models.CASCADE,
+        related_name="facets",
+        db_index=False,
+        db_constraint=False,
     )
     facet = models.PositiveSmallIntegerField(choices=Facet.choices)
     value = models.IntegerField(help_text="The id of the taxonomy row, or the decade's year.")

@@ -67,17 +67,17 @@ def _text_sql(t: dict, vendor: str) -> tuple[str, str]:
         f"COALESCE((SELECT {_aggregate('x.body', vendor)} FROM {t['text']} x "
         f"WHERE x.record_id = r.id), '')"
     )
-    names = (
-        f"COALESCE((SELECT {_aggregate('n.name', vendor)} FROM ("
-        f"SELECT a.name FROM {t['agent']} a JOIN {t['m2m_authors']} m ON m.agent_id = a.id "
-        f"WHERE m.record_id = r.id "
-        f"UNION SELECT a.name FROM {t['agent']} a "
-        f"JOIN {t['m2m_people_and_organizations']} m ON m.agent_id = a.id WHERE m.record_id = r.id "
-        f"UNION SELECT p.name FROM {t['place']} p JOIN {t['m2m_places']} m ON m.place_id = p.id "
-        f"WHERE m.record_id = r.id "
-        f"UNION SELECT s.name FROM {t['subject']} s "
-        f"JOIN {t['m2m_subjects']} m ON m.subject_id = s.id WHERE m.record_id = r.id"
-        f") n), '')"
+    # One aggregate per relation: cheaper than aggregating a UNION of them.
+    relations = [
+        (t["agent"], t["m2m_authors"], "agent_id"),
+        (t["agent"], t["m2m_people_and_organizations"], "agent_id"),
+        (t["place"], t["m2m_places"], "place_id"),
+        (t["subject"], t["m2m_subjects"], "subject_id"),
+    ]
+    names = " || ' ' || ".join(
+        f"COALESCE((SELECT {_aggregate('n.name', vendor)} FROM {table} n "
+        f"JOIN {through} m ON m.{column} = n.id WHERE m.record_id = r.id), '')"
+        for table, through, column in relations
     )
     return body, names
 
