@@ -468,4 +468,4 @@ class RecordEvent(models.Model):
         return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
 
 
-from accessions.search_models import SearchEntry, SearchFacet  # noqa: E402,F401
+from accessions.search_models import SearchEntry, SearchFacet, SearchFacetTotal  # noqa: E402,F401

@@ -29,13 +29,13 @@ class Facet(models.IntegerChoices):
 class SearchEntry(models.Model):
     """A published record as the search sees it: sort keys and, on PostgreSQL, its text."""
 
-    # No database constraint: these rows are derived and written in bulk, where per-row
-    # foreign-key checks would double the cost; update_search_index removes them with their
-    # record, and Django's delete cascades to them as well.
+    # Derived rows, written in bulk: no database constraint (per-row foreign-key checks would
+    # double the cost) and no cascade, because update_search_index must see a deleted record's
+    # facet rows to keep SearchFacetTotal right. Every delete path calls it, like every write.
     record = models.OneToOneField(
         Record,
         primary_key=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="search_entry",
         db_constraint=False,
     )
@@ -62,11 +62,11 @@ class SearchFacet(models.Model):
     """One facet value of one indexed record; collections and places include their ancestors."""
 
     pk = models.CompositePrimaryKey("entry", "facet", "value")
-    # The primary key (entry, facet, value) already serves lookups by entry; no database
-    # constraint, for the reason given on SearchEntry.record.
+    # The primary key (entry, facet, value) already serves lookups by entry; no constraint
+    # and no cascade, for the reasons given on SearchEntry.record.
     entry = models.ForeignKey(
         SearchEntry,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="facets",
         db_index=False,
         db_constraint=False,
@@ -79,3 +79,19 @@ class SearchFacet(models.Model):
 
     def __str__(self):
         return f"{self.get_facet_display()} {self.value} of record pk {self.entry_id}"
+
+
+class SearchFacetTotal(models.Model):
+    """How many published records carry each facet value, kept as the index changes.
+
+    The unfiltered search page, the commonest request, reads its counts here instead of
+    counting every facet row. Facet 0, value 0 counts the published records themselves.
+    """
+
+    pk = models.CompositePrimaryKey("facet", "value")
+    facet = models.PositiveSmallIntegerField()
+    value = models.IntegerField()
+    count = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"facet {self.facet} value {self.value}: {self.count}"

@@ -1,10 +1,11 @@
 """Benchmark of the public search against the naive way, on generated realistic records.
 
-Usage (PostgreSQL, a database of its own — it is emptied):
+Usage (PostgreSQL, a database of its own; it is emptied):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_search_bench \
         .venv/bin/python bench/search.py --records 200000
 SQLite (a file of its own under var/):
-    DATABASE_URL=sqlite:///var/bench_search.sqlite3 .venv/bin/python bench/search.py --records 100000
+    DATABASE_URL=sqlite:///var/bench_search.sqlite3 \
+        .venv/bin/python bench/search.py --records 100000
 
 It generates N records from the real vocabulary in ../shared/data (Wilson Center and FRUS
 texts, Tate titles, artists and subject paths) with Zipf-skewed frequencies, times
@@ -25,7 +26,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
@@ -33,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+# Measure as production runs: no debug query log, no debug templates.
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 
 import django  # noqa: E402
 
@@ -129,7 +133,8 @@ def insert_rows(table, columns, rows):
                 for row in rows:
                     copy.write_row(row)
         else:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             batch = []
             for row in rows:
                 batch.append(row)
@@ -207,7 +212,10 @@ def generate(n: int, vocabulary: dict, seed: int = 1962) -> None:
     insert_rows(
         "accessions_place",
         ["id", "name", "slug", "parent_id"],
-        [(pid, name, slug, parent) for (pid, _, parent), (name, slug) in zip(place_rows, named)],
+        [
+            (pid, name, slug, parent)
+            for (pid, _, parent), (name, slug) in zip(place_rows, named, strict=True)
+        ],
     )
     places = [pid for pid, _, _ in place_rows]
     collection_names = [f"{w.capitalize()} papers" for w in vocabulary["words"][100:300]]
@@ -264,7 +272,7 @@ def generate(n: int, vocabulary: dict, seed: int = 1962) -> None:
     pick_agent, pick_place = Zipf(agents, 1.0, rng), Zipf(places, 1.0, rng)
     pick_subject, pick_collection = Zipf(subjects, 1.0, rng), Zipf(collections, 1.0, rng)
     pick_repository, pick_donor = Zipf(repositories, 1.0, rng), Zipf(donors, 1.0, rng)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     records, texts = [], []
     m2m = {
         name: []

@@ -161,3 +161,42 @@ def test_rebuild_command_restores_the_index_from_the_records(make_record):
     output = out.getvalue()
     assert "100 % of records indexed" in output
     assert "Search index rebuilt: 3 published records." in output
+
+
+def live_totals() -> dict[tuple[int, int], int]:
+    from django.db.models import Count
+
+    rows = SearchFacet.objects.values("facet", "value").annotate(n=Count("*"))
+    totals = {(row["facet"], row["value"]): row["n"] for row in rows}
+    totals[(indexing.ENTRIES_TOTAL, 0)] = SearchEntry.objects.count()
+    return {key: n for key, n in totals.items() if n}
+
+
+def kept_totals() -> dict[tuple[int, int], int]:
+    from accessions.search_models import SearchFacetTotal
+
+    return {
+        (row.facet, row.value): row.count for row in SearchFacetTotal.objects.filter(count__gt=0)
+    }
+
+
+def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
+    admin_client, make_record
+):
+    from accessions.workflow import transition_record
+
+    parent = Collection.objects.create(name="Totals parent")
+    child = Collection.objects.create(name="Totals child", parent=parent)
+    records = [make_record(collections=[child], date_text=f"19{50 + n}") for n in range(4)]
+    assert kept_totals() == live_totals()
+    transition_record(record=records[0], action="withdraw", user=records[0].created_by)
+    assert kept_totals() == live_totals()
+    admin_client.post(
+        reverse("admin:accessions_record_delete", args=[records[1].pk]), {"post": "yes"}
+    )
+    assert kept_totals() == live_totals()
+    update_search_index(record_pks=[r.pk for r in records])  # idempotent
+    assert kept_totals() == live_totals()
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert kept_totals() == live_totals()
+    assert kept_totals()[(indexing.ENTRIES_TOTAL, 0)] == 2

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                     "record",
                     models.OneToOneField(
                         db_constraint=False,
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         primary_key=True,
                         related_name="search_entry",
                         serialize=False,
@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_constraint=False,
                         db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="facets",
                         to="accessions.searchentry",
                     ),
@@ -128,6 +128,25 @@ class Migration(migrations.Migration):
                     models.Index(fields=["facet", "value", "entry"], name="search_facet_value")
                 ],
             },
+        ),
+        migrations.CreateModel(
+            name="SearchFacetTotal",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "facet",
+                        "value",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("facet", models.PositiveSmallIntegerField()),
+                ("value", models.IntegerField()),
+                ("count", models.IntegerField(default=0)),
+            ],
         ),
         UnaccentExtension(),
         migrations.RunPython(create_full_text, drop_full_text),

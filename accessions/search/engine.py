@@ -21,8 +21,8 @@ from django.utils.text import Truncator
 from accessions.filters import SearchFilter
 from accessions.models import Record
 from accessions.search.facets import FACETS, lookup_values
-from accessions.search.indexing import FTS_TABLE, PG_CONFIG
-from accessions.search_models import Facet, SearchEntry, SearchFacet
+from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
+from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.
@@ -31,6 +31,7 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+HEADLINE_TEXT_LIMIT = 4000
 ORDERINGS = {
     "date": [F("date_start").asc(nulls_last=True), "pk"],
     "-date": [F("date_start").desc(nulls_last=True), "-pk"],
@@ -130,7 +131,8 @@ def run_search(
         active=_active_filters(cleaned),
     )
     entries = search_filter.qs
-    result.total = entries.count()
+    unfiltered = not search_filter.active_filter_names()
+    result.total = _published_total() if unfiltered else entries.count()
     if result.page_number > result.num_pages:
         result.errors = {
             "page": [f"There is no page {result.page_number}; the last is {result.num_pages}."]
@@ -223,34 +225,43 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     groups.append(("decade", Facet.DECADE, DATE_PARAMS))
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
     querysets = []
-    if shared:
-        querysets.append(_facet_counts(search_filter.qs if active else None, shared))
+    if not active:
+        # Nothing narrows the search: the kept totals are the counts.
+        querysets.append(
+            SearchFacetTotal.objects.filter(facet__in=[f.value for f in shared], count__gt=0)
+            .values("facet", "value", "count")
+            .order_by()
+        )
+    elif shared:
+        querysets.append(_facet_counts(search_filter.qs, shared))
     for _param, facet, own in groups:
         if active.intersection(own):
             querysets.append(_facet_counts(search_filter.queryset_without(*own), [facet]))
     combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    selected = {
+        definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
+        for definition in FACETS
+    }
     counts: dict[int, dict[int, int]] = {}
-    for row in combined:
-        counts.setdefault(row["facet"], {})[row["value"]] = row["count"]
-
+    value_counts: dict[int, int] = {}
+    for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
+        counts.setdefault(facet, {})[value] = count
+        value_counts[facet] = value_count
     shown = {}
     for definition in FACETS:
-        by_value = counts.get(definition.facet.value, {})
-        selected = {label.id for label in cleaned.get(definition.param) or []}
-        top = sorted(by_value, key=lambda pk: (-by_value[pk], pk))
-        if facet_limit is not None:
-            top = top[:facet_limit]
-        shown[definition] = list(dict.fromkeys([*top, *(s for s in selected if s in by_value)]))
+        by_value = counts.setdefault(definition.facet.value, {})
+        shown[definition] = sorted(by_value, key=lambda pk, c=by_value: (-c[pk], pk))
     labels = lookup_values(shown, by="id")
     for definition in FACETS:
-        by_value = counts.get(definition.facet.value, {})
-        selected = {label.id for label in cleaned.get(definition.param) or []}
+        number = definition.facet.value
         values = [
-            FacetValue(label.key, label.name, by_value[pk], pk in selected)
+            FacetValue(label.key, label.name, counts[number][pk], pk in selected[number])
             for pk in shown[definition]
-            if (label := labels.get((definition.facet.value, pk)))
+            if (label := labels.get((number, pk)))
         ]
-        result.facets.append(FacetGroup(definition.param, definition.label, values, len(by_value)))
+        result.facets.append(
+            FacetGroup(definition.param, definition.label, values, value_counts.get(number, 0))
+        )
 
     decade_counts = counts.get(Facet.DECADE.value, {})
     result.decades = [
@@ -259,10 +270,42 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     ]
 
 
+def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
+    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
+    plus the selected values and every decade; the database ranks them, so a facet with
+    thousands of values costs no more to send than one with ten."""
+    sql, params = combined.query.sql_with_params()
+    keep, keep_params = ["facet = %s"], [Facet.DECADE.value]
+    if limit is None:
+        keep.append("1 = 1")
+    else:
+        keep.append("position_in_facet <= %s")
+        keep_params.append(limit)
+    for facet, values in selected.items():
+        for value in values:
+            keep.append("(facet = %s AND value = %s)")
+            keep_params += [facet, value]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT facet, value, count, value_count FROM ("
+            'SELECT facet, value, "count" AS count, '
+            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
+            "AS position_in_facet, "
+            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
+            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
+            [*params, *keep_params],
+        )
+        return cursor.fetchall()
+
+
+def _published_total() -> int:
+    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
+    return row.count if row else 0
+
+
 def _facet_counts(entries, facets):
     counts = SearchFacet.objects.filter(facet__in=[facet.value for facet in facets])
-    if entries is not None:
-        counts = counts.filter(entry__in=entries.values("pk"))
+    counts = counts.filter(entry__in=entries.values("pk"))
     return counts.values("facet", "value").annotate(count=Count("*")).order_by()
 
 
@@ -297,9 +340,10 @@ def _snippet_sql(keywords):
     record_table = Record._meta.db_table
     if connection.vendor == "postgresql":
         return RawSQL(
-            f"ts_headline('{PG_CONFIG}', {record_table}.summary || ' ' || COALESCE(("
+            # The headline reads only the start of long texts: its cost grows with length.
+            f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
             f"SELECT string_agg(x.body, ' ') FROM accessions_recordtext x "
-            f"WHERE x.record_id = {record_table}.id), ''), "
+            f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
             f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
             [keywords.as_websearch(), HEADLINE_OPTIONS],
         )

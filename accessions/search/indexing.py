@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection, transaction
 
 from accessions.models import Agent, Collection, Language, Place, Record, RecordText, Subject
-from accessions.search_models import Facet, SearchEntry, SearchFacet
+from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 5000
 PG_CONFIG = "archive_search"
 FTS_TABLE = "search_fts"
+# The SearchFacetTotal row counting the published records themselves.
+ENTRIES_TOTAL = 0
 
 
 def _tables() -> dict[str, str]:
@@ -29,6 +31,7 @@ def _tables() -> dict[str, str]:
         "text": RecordText._meta.db_table,
         "entry": SearchEntry._meta.db_table,
         "facet": SearchFacet._meta.db_table,
+        "total": SearchFacetTotal._meta.db_table,
         "agent": Agent._meta.db_table,
         "place": Place._meta.db_table,
         "subject": Subject._meta.db_table,
@@ -181,13 +184,33 @@ def _delete_statements(t: dict, vendor: str, where_pk: str) -> list[str]:
     return statements
 
 
+def _total_rows(t: dict, where_pk: str) -> str:
+    """(facet, value, n) of the given entries, with (0, 0, number of entries)."""
+    return (
+        f"SELECT facet, value, COUNT(*) AS n FROM {t['facet']} WHERE entry_id {where_pk} "
+        f"GROUP BY facet, value "
+        f"UNION ALL SELECT {ENTRIES_TOTAL}, 0, COUNT(*) FROM {t['entry']} "
+        f"WHERE record_id {where_pk}"
+    )
+
+
 def _reindex(where_pk: str, params: list) -> None:
     """Drop and re-derive the index rows of the records whose pk matches `where_pk`."""
     vendor = connection.vendor
     t = _tables()
-    statements = _delete_statements(t, vendor, where_pk)
+    statements = [
+        f"UPDATE {t['total']} SET count = {t['total']}.count - d.n "
+        f"FROM ({_total_rows(t, where_pk)}) d "
+        f"WHERE {t['total']}.facet = d.facet AND {t['total']}.value = d.value"
+    ]
+    statements += _delete_statements(t, vendor, where_pk)
     statements += _entry_statements(t, vendor, f"r.id {where_pk}")
     statements += _facet_statements(t, vendor, f"r.id {where_pk}")
+    statements.append(
+        f"INSERT INTO {t['total']} (facet, value, count) "
+        f"SELECT facet, value, n FROM ({_total_rows(t, where_pk)}) d WHERE n > 0 "
+        f"ON CONFLICT (facet, value) DO UPDATE SET count = {t['total']}.count + excluded.count"
+    )
     with connection.cursor() as cursor:
         for statement in statements:
             # Some statements name the selected records more than once.
@@ -221,6 +244,7 @@ def rebuild_search_index(
         with connection.cursor() as cursor:
             for statement in _delete_statements(t, vendor, "IS NOT NULL"):
                 cursor.execute(statement)
+            cursor.execute(f"DELETE FROM {t['total']}")
         bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
         first, last = bounds.first(), bounds.last()
         if first is not None:
