@@ -347,8 +347,13 @@ def _snippet_sql(keywords):
             f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
             [keywords.as_websearch(), HEADLINE_OPTIONS],
         )
+    # The title is shown anyway: extract from the summary when it matches, else the texts.
+    summary = f"snippet({FTS_TABLE}, 1, %s, %s, '…', 32)"
+    body = f"snippet({FTS_TABLE}, 2, %s, %s, '…', 32)"
     return RawSQL(
-        f"(SELECT snippet({FTS_TABLE}, -1, %s, %s, '…', 32) FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH %s AND rowid = {record_table}.id)",
-        [MARK_START, MARK_END, keywords.fts5_positive()],
+        f"(SELECT CASE WHEN instr({summary}, %s) > 0 THEN {summary} ELSE {body} END "
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {record_table}.id)",
+        [MARK_START, MARK_END, MARK_START]
+        + [MARK_START, MARK_END] * 2
+        + [keywords.fts5_positive()],
     )
