@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from accessions.filters import SearchFilter
-from accessions.models import Record
+from accessions.models import Record, RecordText
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
 from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
@@ -304,8 +304,11 @@ def _published_total() -> int:
 
 
 def _facet_counts(entries, facets):
-    counts = SearchFacet.objects.filter(facet__in=[facet.value for facet in facets])
-    counts = counts.filter(entry__in=entries.values("pk"))
+    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
+    # rows; the matching entries are what should drive the lookup, by primary key.
+    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
+        facet_kind__in=[facet.value for facet in facets], entry__in=entries.values("pk")
+    )
     return counts.values("facet", "value").annotate(count=Count("*")).order_by()
 
 
@@ -342,7 +345,7 @@ def _snippet_sql(keywords):
         return RawSQL(
             # The headline reads only the start of long texts: its cost grows with length.
             f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
-            f"SELECT string_agg(x.body, ' ') FROM accessions_recordtext x "
+            f"SELECT string_agg(x.body, ' ') FROM {RecordText._meta.db_table} x "
             f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
             f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
             [keywords.as_websearch(), HEADLINE_OPTIONS],
