@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -26,6 +27,7 @@ from accessions.models import (
     Subject,
 )
 from accessions.numbering import next_accession_number, next_record_id
+from accessions.search.indexing import update_search_index
 from accessions.workflow import TRANSITIONS, WorkflowError, available_transitions, transition_record
 
 admin.site.site_header = "Archive staff workspace"
@@ -343,6 +345,21 @@ class RecordAdmin(admin.ModelAdmin):
             RecordEvent.objects.create(
                 record=obj, action="created", to_status=obj.status, actor=request.user
             )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        update_search_index(record_pks=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        update_search_index(record_pks=[pk])
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            update_search_index(record_pks=pks)
 
     @admin.display(description="Accession", ordering="accession__number")
     def accession_link(self, record):

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of the read API, served at /api/openapi.json."""
 
-from accessions.filters import RecordFilter
+from accessions.filters import search_parameters
 
 
 def _string(description: str = "", nullable: bool = False) -> dict:
@@ -147,10 +147,10 @@ def _search_parameters() -> list[dict]:
             "name": name,
             "in": "query",
             "required": False,
-            "description": str(search_filter.label or name),
+            "description": label,
             "schema": {"type": "string"},
         }
-        for name, search_filter in RecordFilter.base_filters.items()
+        for name, label in search_parameters().items()
     ]
     parameters.append(
         {

@@ -1,14 +1,14 @@
 """Public downloads of published records: a search result set or a collection."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.http import require_safe
 
 from accessions.collections import visible_collections
 from accessions.exporting import PUBLIC_COLUMNS, export_response
-from accessions.filters import RecordFilter
 from accessions.models import Record
+from accessions.search import matching_records
 
 EXPORT_FORMATS = ("csv", "json")
 
@@ -21,9 +21,15 @@ def _check_format(export_format: str) -> None:
 @require_safe
 def search_export(request, export_format: str):
     _check_format(export_format)
-    records = RecordFilter(request.GET, queryset=Record.objects.published()).qs
+    records, errors = matching_records(request.GET)
+    if records is None:
+        messages = "; ".join(message for found in errors.values() for message in found)
+        return HttpResponseBadRequest(
+            f"The search could not be understood: {messages}",
+            content_type="text/plain; charset=utf-8",
+        )
     return export_response(
-        records.distinct(),
+        records,
         export_format=export_format,
         filename="records",
         columns=PUBLIC_COLUMNS,

@@ -1,35 +1,206 @@
-"""Public filters over published records (the search issue extends these)."""
+"""The public search filters: URL parameters, their validation, and how each narrows the index.
+
+Filters work on SearchEntry, which holds published records only.
+"""
+
+import calendar
+import re
+from datetime import date
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
-from accessions.models import Record
+from accessions.search.facets import FACETS, lookup_values
+from accessions.search.indexing import FTS_TABLE, PG_CONFIG
+from accessions.search.keywords import parse_keywords
+from accessions.search_models import SearchEntry, SearchFacet
+
+MAX_QUERY_LENGTH = 500
+MAX_VALUES_PER_FACET = 50
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+SORTS = {
+    "relevance": "Relevance",
+    "date": "Date, oldest first",
+    "-date": "Date, newest first",
+    "title": "Title",
+    "-uploaded": "Recently uploaded",
+}
 
 
-class RecordFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_keyword", label="Keywords")
-    subject = django_filters.CharFilter(field_name="subjects__slug", label="Subject")
-    place = django_filters.CharFilter(field_name="places__slug", label="Place")
-    person = django_filters.CharFilter(method="filter_person", label="Person or organisation")
-    collection = django_filters.CharFilter(field_name="collections__slug", label="Collection")
-    language = django_filters.CharFilter(field_name="languages__code", label="Language")
-    repository = django_filters.CharFilter(
-        field_name="original_archive__slug", label="Original archive"
+class PartialDateField(forms.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD, cleaned to the (first day, last day) of that period."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        match = PARTIAL_DATE.match(value)
+        if not match:
+            raise forms.ValidationError(
+                f"“{value[:40]}” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD.", code="invalid"
+            )
+        year, month, day = (int(part) if part else None for part in match.groups())
+        try:
+            if day:
+                return date(year, month, day), date(year, month, day)
+            if month:
+                last = calendar.monthrange(year, month)[1]
+                return date(year, month, 1), date(year, month, last)
+            return date(year, 1, 1), date(year, 12, 31)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{value}” is not a real calendar date.", code="invalid"
+            ) from None
+
+
+class ValueListField(forms.Field):
+    """A repeatable parameter (?subject=a&subject=b) as a list of distinct non-empty strings."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        values = list(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
+        if any("\x00" in item for item in values):
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
+        if len(values) > MAX_VALUES_PER_FACET:
+            raise forms.ValidationError(
+                f"Choose at most {MAX_VALUES_PER_FACET} values for one filter.", code="too_many"
+            )
+        return values
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
+class FacetFilter(django_filters.Filter):
+    """Records having any of the chosen values (ORed); the form resolves slugs to ids."""
+
+    field_class = ValueListField
+
+    def __init__(self, *, definition, **kwargs):
+        self.definition = definition
+        super().__init__(label=definition.label, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ids = [label.id for label in value]
+        matching = SearchFacet.objects.filter(facet=self.definition.facet, value__in=ids)
+        return qs.filter(pk__in=matching.values("entry_id"))
+
+
+class SearchForm(forms.Form):
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    page = forms.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        error_messages={"invalid": "The page must be a whole number."},
     )
-    donor = django_filters.CharFilter(field_name="donors__slug", label="Donor")
-    classification = django_filters.CharFilter(
-        field_name="original_classification__slug", label="Classification"
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start[0] > end[1]:
+            self.add_error("date_to", "The end date is before the start date.")
+        self._resolve_facet_values(cleaned)
+        return cleaned
+
+    def _resolve_facet_values(self, cleaned):
+        """Turn slugs into labelled ids with one query; unknown values are errors."""
+        wanted = {d: cleaned[d.param] for d in FACETS if cleaned.get(d.param)}
+        found = lookup_values(wanted, by="key")
+        for definition, keys in wanted.items():
+            missing = [key for key in keys if (definition.facet.value, key) not in found]
+            if missing:
+                shown = ", ".join(f"“{key[:60]}”" for key in missing[:3])
+                self.add_error(
+                    definition.param,
+                    f"No {definition.label.lower()} is known as {shown}; "
+                    "the link may be out of date.",
+                )
+            else:
+                cleaned[definition.param] = [found[(definition.facet.value, k)] for k in keys]
+
+
+class SearchFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_keywords",
+        label="Keywords",
+        max_length=MAX_QUERY_LENGTH,
     )
-    type = django_filters.CharFilter(field_name="document_type__slug", label="Type")
+    date_from = PartialDateFilter(method="filter_date_from", label="From")
+    date_to = PartialDateFilter(method="filter_date_to", label="To")
 
     class Meta:
-        model = Record
+        model = SearchEntry
         fields = []
+        form = SearchForm
 
-    def filter_keyword(self, queryset, name, value):
-        for word in value.split()[:20]:
-            queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for definition in FACETS:
+            self.filters[definition.param] = FacetFilter(
+                definition=definition, field_name=definition.param
+            )
+            self.filters[definition.param].parent = self
+            self.filters[definition.param].model = SearchEntry
+
+    @property
+    def keywords(self):
+        return parse_keywords(self.form.cleaned_data.get("q") or "")
+
+    def filter_keywords(self, queryset, name, value):
+        keywords = parse_keywords(value)
+        if not keywords:
+            return queryset
+        if connection.vendor == "postgresql":
+            query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+            return queryset.filter(document=query)
+        match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        if positive := keywords.fts5_positive():
+            queryset = queryset.filter(pk__in=RawSQL(match, [positive]))
+        if negative := keywords.fts5_negative():
+            queryset = queryset.exclude(pk__in=RawSQL(match, [negative]))
         return queryset
 
-    def filter_person(self, queryset, name, value):
-        return queryset.filter(Q(authors__slug=value) | Q(people_and_organizations__slug=value))
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(date_start__isnull=False, date_end__gte=value[0])
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(date_start__isnull=False, date_start__lte=value[1])
+
+    def filter_queryset(self, queryset):
+        # The form also carries sort and page, which are not filters.
+        return self._apply(queryset, skip=())
+
+    def queryset_without(self, *names: str):
+        """The filtered queryset with some filters left out: for a facet's own counts."""
+        return self._apply(self.queryset, skip=names)
+
+    def _apply(self, queryset, skip):
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters and name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def active_filter_names(self) -> list[str]:
+        return [
+            name for name, value in self.form.cleaned_data.items() if name in self.filters and value
+        ]
+
+
+def search_parameters() -> dict[str, str]:
+    """Every query parameter the search takes, with its label: the API documents these."""
+    parameters = {
+        name: str(search_filter.label or name)
+        for name, search_filter in SearchFilter().filters.items()
+    }
+    parameters["sort"] = "Order: " + ", ".join(SORTS)
+    return parameters

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accessions.models import Accession, Record, RecordEvent
 from accessions.numbering import next_accession_number, next_record_id
+from accessions.search.indexing import update_search_index
 
 
 def create_accession(
@@ -46,6 +47,7 @@ def create_record(*, title: str, user=None, record_id: int | None = None, **fiel
         RecordEvent.objects.create(
             record=record, action="created", to_status=record.status, actor=user
         )
+        update_search_index(record_pks=[record.pk])
     return record
 
 

@@ -477,3 +477,4 @@ class RecordEvent(models.Model):
 from accessions.inquiry_models import InquiryEvent, OutgoingEmail, RightsInquiry, RoutingRule  # noqa: E402, F401, I001
 from accessions.importing.models import ImportJob, ImportKey  # noqa: E402, F401
 from accessions.scans_models import Scan, ScanPage  # noqa: E402, F401  (scans live in their own module)
+from accessions.search_models import SearchEntry, SearchFacet, SearchFacetTotal  # noqa: E402,F401

@@ -1,16 +1,43 @@
-"""The public search page."""
+"""The public search page; the searching itself is accessions.search.run_search."""
 
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accessions.filters import RecordFilter
-from accessions.models import Record
+from accessions.filters import SORTS
+from accessions.search import run_search
+from accessions.search.engine import facet_values
+from accessions.search.facets import FACETS_BY_PARAM
 
 
 @require_safe
 def search(request):
-    record_filter = RecordFilter(request.GET, queryset=Record.objects.published())
-    records = record_filter.qs.distinct().order_by("date_start", "record_id")
-    page = Paginator(records, 20).get_page(request.GET.get("page"))
-    return render(request, "accessions/search.html", {"filter": record_filter, "page": page})
+    result = run_search(request.GET)
+    return render(
+        request,
+        "accessions/search.html",
+        {"result": result, "sorts": SORTS, "params": request.GET},
+        status=200 if result.is_valid else 400,
+    )
+
+
+@require_safe
+def search_facet(request, param: str):
+    """All values of one facet, with counts under the current filters, searchable by name."""
+    if param not in FACETS_BY_PARAM:
+        raise Http404("There is no such filter.")
+    within = request.GET.get("within", "")[:100]
+    result = facet_values(request.GET, param=param, within=within)
+    return render(
+        request,
+        "accessions/search_facet.html",
+        {
+            "result": result,
+            "group": result.facets[0] if result.facets else None,
+            "param": param,
+            "definition": FACETS_BY_PARAM[param],
+            "within": within,
+            "params": request.GET,
+        },
+        status=200 if result.is_valid else 400,
+    )

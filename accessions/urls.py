@@ -8,6 +8,7 @@ app_name = "accessions"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search_views.search, name="search"),
+    path("search/filters/<str:param>/", search_views.search_facet, name="search_facet"),
     path("document/<int:record_id>/", views.record_detail, name="record_detail"),
     path(
         "document/<int:record_id>/rights-inquiry/",

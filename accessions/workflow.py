@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accessions.models import Record, RecordEvent
+from accessions.search.indexing import update_search_index
 
 Status = Record.Status
 
@@ -123,5 +124,6 @@ def transition_record(*, record: Record, action: str, user, note: str = "") -> R
             actor=user,
             note=note,
         )
+        update_search_index(record_pks=[locked.pk])
     record.refresh_from_db()
     return record

@@ -210,7 +210,8 @@ def test_taxonomy_names_with_the_same_slug_get_distinct_slugs():
 
 def test_import_uses_a_fixed_number_of_queries_per_batch(django_assert_max_num_queries):
     rows = "".join(f",Record {n},1962,Subject {n % 7}|Shared,Agent {n % 3}\n" for n in range(300))
-    with django_assert_max_num_queries(40):
+    # The import's own statements plus the search-index update for the batch.
+    with django_assert_max_num_queries(48):
         run("record_id,title,date,subjects,authors\n" + rows)
     assert Record.objects.count() == 300
 
@@ -318,3 +319,15 @@ def test_text_column_sets_changes_and_clears_the_main_text(editor, rights_statem
     assert list(record.texts.values_list("body", "is_primary")) == [("Dear friend", True)]
     run(f"record_id,text\n{record.record_id},\n")
     assert not record.texts.exists()
+
+
+def test_published_import_is_searchable_and_a_draft_import_is_not(client, editor, rights_statement):
+    run(
+        HEADER
+        + ",Zanzibar cable,1962,About Zanzibar,Research reuse,en,,,published\n"
+        + ",Zanzibar draft,1962,About Zanzibar too,Research reuse,en,,,draft\n",
+        user=editor,
+    )
+    html = client.get("/search/?q=zanzibar").content.decode()
+    assert "Zanzibar cable" in html
+    assert "Zanzibar draft" not in html

@@ -18,6 +18,7 @@ from accessions.importing.plan import (
 )
 from accessions.importing.vocabularies import Vocabulary
 from accessions.models import ImportKey, Record, RecordEvent, RecordText
+from accessions.search import update_search_index
 
 Status = Record.Status
 DATE_COLUMNS = ("date_display", "date_start", "date_end", "date_approximate")
@@ -26,9 +27,10 @@ DATE_COLUMNS = ("date_display", "date_start", "date_end", "date_approximate")
 def index_touched_records(*, record_pks: list[int]) -> None:
     """The one place where the pks of records an import created or changed are passed on.
 
-    It runs inside the import transaction, once per batch. The search index (built on
-    another branch) provides update_search_index(*, record_pks); wire the call here.
+    It runs inside the import transaction, once per batch, so the index commits or rolls
+    back with the records.
     """
+    update_search_index(record_pks=record_pks)
 
 
 def bulk_insert(model, attnames: list[str], rows: Iterable[tuple]) -> None:

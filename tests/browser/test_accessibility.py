@@ -108,11 +108,11 @@ def test_public_page_type_has_no_wcag_violations_and_loads_only_its_own_assets(
 
 def test_axe_reports_a_form_field_that_loses_its_label(page):
     page.goto("/search/")
-    assert axe_violations(page, include="form.search-form") == []
-    page.evaluate("document.querySelector('label[for=id_q]').remove()")
-    violations = axe_violations(page, include="form.search-form")
+    assert axe_violations(page, include="form.search-layout") == []
+    page.evaluate("document.querySelector('label[for=search-q]').remove()")
+    violations = axe_violations(page, include="form.search-layout")
     assert [v["id"] for v in violations] == ["label"]
-    assert violations[0]["targets"] == ["#id_q"]
+    assert violations[0]["targets"] == ["#search-q"]
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

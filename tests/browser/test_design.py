@@ -11,21 +11,25 @@ pytestmark = BROWSER_MARKS
 def test_search_filters_fold_away_on_a_phone_and_open_from_their_summary(page):
     set_width(page, "phone")
     page.goto("/search/?q=treaty")
-    keywords, subject = page.get_by_label("Keywords"), page.get_by_label("Subject", exact=True)
+    keywords, date_from = (
+        page.get_by_label("Keywords", exact=True),
+        page.get_by_label("From", exact=True),
+    )
     expect(keywords).to_be_visible()
-    expect(subject).to_be_hidden()
+    expect(date_from).to_be_hidden()
     page.get_by_text("Refine results").click()
-    expect(subject).to_be_visible()
+    expect(date_from).to_be_visible()
 
 
 def test_search_filters_show_beside_the_results_on_a_desktop(page):
     set_width(page, "desktop")
     page.goto("/search/?q=treaty")
     expect(page.get_by_text("Refine results")).to_be_hidden()
-    subject = page.get_by_label("Subject", exact=True)
-    expect(subject).to_be_visible()
+    date_from = page.get_by_label("From", exact=True)
+    expect(date_from).to_be_visible()
     results = page.locator(".search-results").bounding_box()
-    assert subject.bounding_box()["x"] + subject.bounding_box()["width"] < results["x"]
+    # The filters sit in their own column beside the results.
+    assert date_from.bounding_box()["x"] > results["x"] + results["width"]
 
 
 def test_record_page_prints_the_document_and_its_information_without_the_site_around_it(

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from accessions.search import rebuild_search_index
+
+
+class Command(BaseCommand):
+    help = "Rebuild the public search index from the records, in one transaction."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=50_000)
+
+    def handle(self, *args, batch_size, **options):
+        def progress(done: int, total: int) -> None:
+            self.stdout.write(f"  {done * 100 // total:3d} % of records indexed")
+
+        written = rebuild_search_index(batch_size=batch_size, progress=progress)
+        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {written} published records."))

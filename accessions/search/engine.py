@@ -1,0 +1,375 @@
+"""run_search: one search request, from URL parameters to a page of hits and facet counts.
+
+The search page and the JSON API both call it, so they cannot disagree. It runs a fixed
+number of queries whatever the data: resolve slugs (when filters are given), count, fetch the
+page's ids, count all facets in one UNION query, label the shown facet values, and load the
+page's records with their highlighted snippets.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, F
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from accessions.filters import SearchFilter
+from accessions.models import Record, RecordText
+from accessions.search.facets import FACETS, lookup_values
+from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
+from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+
+# Private-use characters mark highlights in engine output; they are swapped for <mark> only
+# after the snippet text has been HTML-escaped.
+MARK_START, MARK_END = "\ue000", "\ue001"
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+HEADLINE_TEXT_LIMIT = 4000
+ORDERINGS = {
+    "date": [F("date_start").asc(nulls_last=True), "pk"],
+    "-date": [F("date_start").desc(nulls_last=True), "-pk"],
+    "title": ["sort_title", "pk"],
+    "-uploaded": [F("uploaded").desc(nulls_last=True), "-pk"],
+}
+DATE_PARAMS = ("date_from", "date_to")
+
+
+@dataclass
+class SearchHit:
+    record: Record
+    snippet: SafeString
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class FacetGroup:
+    param: str
+    label: str
+    values: list[FacetValue]
+    value_count: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.value_count > len(self.values)
+
+
+@dataclass
+class ActiveFilter:
+    param: str
+    value: str
+    label: str
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    page_number: int = 1
+    page_size: int = 20
+    sort: str = "date"
+    facets: list[FacetGroup] = field(default_factory=list)
+    decades: list[FacetValue] = field(default_factory=list)
+    active: list[ActiveFilter] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page_number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page_number < self.num_pages
+
+
+def run_search(
+    params: QueryDict, *, page_size: int = 20, facet_limit: int | None = 10
+) -> SearchResult:
+    """Search the published records as the URL parameters ask.
+
+    `facet_limit` caps the values listed per facet (None lists all); every value stays
+    reachable through facet_values(). Bad parameters come back in `errors`, never raised.
+    """
+    search_filter = SearchFilter(params, queryset=SearchEntry.objects.all())
+    if not search_filter.is_valid():
+        return SearchResult(errors=_errors(search_filter), page_size=page_size)
+    cleaned = search_filter.form.cleaned_data
+    keywords = search_filter.keywords
+    if cleaned.get("q") and not keywords:
+        return SearchResult(
+            errors={"q": ["These words are too common to search for; add a more specific word."]},
+            page_size=page_size,
+        )
+    sort = cleaned.get("sort") or ("relevance" if keywords.positive else "date")
+    if sort == "relevance" and not keywords.positive:
+        sort = "date"
+    result = SearchResult(
+        page_number=cleaned.get("page") or 1,
+        page_size=page_size,
+        sort=sort,
+        active=_active_filters(cleaned),
+    )
+    entries = search_filter.qs
+    unfiltered = not search_filter.active_filter_names()
+    result.total = _published_total() if unfiltered else entries.count()
+    if result.page_number > result.num_pages:
+        result.errors = {
+            "page": [f"There is no page {result.page_number}; the last is {result.num_pages}."]
+        }
+        return result
+    offset = (result.page_number - 1) * page_size
+    page_pks = _page_pks(entries, keywords, sort, offset, page_size)
+    _fill_facets(result, search_filter, cleaned, facet_limit)
+    result.hits = _hits(page_pks, keywords)
+    return result
+
+
+def matching_records(params: QueryDict):
+    """Every published record the search lists for these parameters, unpaged, in date order.
+
+    Returns (records, errors); records is None when the parameters are not understood.
+    """
+    search_filter = SearchFilter(params, queryset=SearchEntry.objects.all())
+    if not search_filter.is_valid():
+        return None, _errors(search_filter)
+    records = Record.objects.published().filter(pk__in=search_filter.qs.values("pk"))
+    return records.order_by("date_start", "record_id"), {}
+
+
+def facet_values(params: QueryDict, *, param: str, within: str = "") -> SearchResult:
+    """Every value of one facet with its count, optionally only names containing `within`."""
+    search_filter = SearchFilter(params, queryset=SearchEntry.objects.all())
+    if not search_filter.is_valid():
+        return SearchResult(errors=_errors(search_filter))
+    cleaned = search_filter.form.cleaned_data
+    result = SearchResult(active=_active_filters(cleaned))
+    definition = next(d for d in FACETS if d.param == param)
+    entries = search_filter.queryset_without(param)
+    counts = (
+        SearchFacet.objects.filter(facet=definition.facet)
+        .filter(entry__in=entries.values("pk"))
+        .values("value")
+        .annotate(count=Count("*"))
+    )
+    count_by_id = {row["value"]: row["count"] for row in counts}
+    labels = lookup_values({definition: count_by_id}, by="id")
+    selected = {label.id for label in cleaned.get(param) or []}
+    within = within.strip().casefold()
+    values = [
+        FacetValue(label.key, label.name, count_by_id[pk], pk in selected)
+        for (_, pk), label in labels.items()
+        if not within or within in label.name.casefold()
+    ]
+    values.sort(key=lambda value: (-value.count, value.label.casefold()))
+    result.facets = [FacetGroup(param, definition.label, values, len(values))]
+    return result
+
+
+def _errors(search_filter) -> dict[str, list[str]]:
+    return {
+        name: [str(message) for message in messages]
+        for name, messages in search_filter.errors.items()
+    }
+
+
+def _active_filters(cleaned) -> list[ActiveFilter]:
+    active = []
+    if cleaned.get("q"):
+        active.append(ActiveFilter("q", cleaned["q"], f"Keywords: {cleaned['q']}"))
+    for name, label in (("date_from", "From"), ("date_to", "To")):
+        if cleaned.get(name):
+            start, end = cleaned[name]
+            shown = start if name == "date_from" else end
+            active.append(ActiveFilter(name, "", f"{label} {shown.isoformat()}"))
+    for definition in FACETS:
+        for value in cleaned.get(definition.param) or []:
+            active.append(
+                ActiveFilter(definition.param, value.key, f"{definition.label}: {value.name}")
+            )
+    return active
+
+
+def _page_pks(entries, keywords, sort, offset, limit) -> list[int]:
+    if sort != "relevance":
+        ordered = entries.order_by(*ORDERINGS[sort])
+        return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+    if connection.vendor == "postgresql":
+        query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+        ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
+        return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
+    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid.
+    inner_sql, inner_params = entries.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
+            f"AND +rowid IN ({inner_sql}) "
+            f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0), rowid LIMIT %s OFFSET %s",
+            [keywords.fts5_positive(), *inner_params, limit, offset],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
+    """Count every facet in one query; each facet's counts ignore its own filter."""
+    active = set(search_filter.active_filter_names())
+    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
+    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
+    shared = [facet for param, facet, own in groups if not active.intersection(own)]
+    querysets = []
+    if not active:
+        # Nothing narrows the search: the kept totals are the counts.
+        querysets.append(
+            SearchFacetTotal.objects.filter(facet__in=[f.value for f in shared], count__gt=0)
+            .values("facet", "value", "count")
+            .order_by()
+        )
+    elif shared:
+        querysets.append(_facet_counts(search_filter.qs, shared))
+    for _param, facet, own in groups:
+        if active.intersection(own):
+            querysets.append(_facet_counts(search_filter.queryset_without(*own), [facet]))
+    combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    selected = {
+        definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
+        for definition in FACETS
+    }
+    counts: dict[int, dict[int, int]] = {}
+    value_counts: dict[int, int] = {}
+    for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
+        counts.setdefault(facet, {})[value] = count
+        value_counts[facet] = value_count
+    shown = {}
+    for definition in FACETS:
+        by_value = counts.setdefault(definition.facet.value, {})
+        shown[definition] = sorted(by_value, key=lambda pk, c=by_value: (-c[pk], pk))
+    labels = lookup_values(shown, by="id")
+    for definition in FACETS:
+        number = definition.facet.value
+        values = [
+            FacetValue(label.key, label.name, counts[number][pk], pk in selected[number])
+            for pk in shown[definition]
+            if (label := labels.get((number, pk)))
+        ]
+        result.facets.append(
+            FacetGroup(definition.param, definition.label, values, value_counts.get(number, 0))
+        )
+
+    decade_counts = counts.get(Facet.DECADE.value, {})
+    result.decades = [
+        FacetValue(str(decade), f"{decade}s", decade_counts[decade])
+        for decade in sorted(decade_counts)
+    ]
+
+
+def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
+    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
+    plus the selected values and every decade; the database ranks them, so a facet with
+    thousands of values costs no more to send than one with ten."""
+    sql, params = combined.query.sql_with_params()
+    keep, keep_params = ["facet = %s"], [Facet.DECADE.value]
+    if limit is None:
+        keep.append("1 = 1")
+    else:
+        keep.append("position_in_facet <= %s")
+        keep_params.append(limit)
+    for facet, values in selected.items():
+        for value in values:
+            keep.append("(facet = %s AND value = %s)")
+            keep_params += [facet, value]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT facet, value, count, value_count FROM ("
+            'SELECT facet, value, "count" AS count, '
+            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
+            "AS position_in_facet, "
+            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
+            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
+            [*params, *keep_params],
+        )
+        return cursor.fetchall()
+
+
+def _published_total() -> int:
+    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
+    return row.count if row else 0
+
+
+def _facet_counts(entries, facets):
+    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
+    # rows; the matching entries are what should drive the lookup, by primary key.
+    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
+        facet_kind__in=[facet.value for facet in facets], entry__in=entries.values("pk")
+    )
+    return counts.values("facet", "value").annotate(count=Count("*")).order_by()
+
+
+def _hits(page_pks: list[int], keywords) -> list[SearchHit]:
+    if not page_pks:
+        return []
+    records = Record.objects.published().filter(pk__in=page_pks).select_related("document_type")
+    snippet_sql = _snippet_sql(keywords)
+    if snippet_sql:
+        records = records.annotate(highlighted=snippet_sql)
+    by_pk = {record.pk: record for record in records}
+    hits = []
+    for pk in page_pks:
+        record = by_pk.get(pk)
+        if record is None:
+            continue  # not published any more: the index is never trusted to show content
+        highlighted = getattr(record, "highlighted", None)
+        if highlighted:
+            snippet = mark_safe(
+                escape(highlighted).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+            )
+        else:
+            snippet = escape(Truncator(record.summary).words(40))
+        hits.append(SearchHit(record, snippet))
+    return hits
+
+
+def _snippet_sql(keywords):
+    """SQL for a highlighted extract of the summary and texts, for the page's rows only."""
+    if not keywords.positive:
+        return None
+    record_table = Record._meta.db_table
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            # The headline reads only the start of long texts: its cost grows with length.
+            f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
+            f"SELECT string_agg(x.body, ' ') FROM {RecordText._meta.db_table} x "
+            f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
+            f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
+            [keywords.as_websearch(), HEADLINE_OPTIONS],
+        )
+    # The title is shown anyway: extract from the summary when it matches, else the texts.
+    summary = f"snippet({FTS_TABLE}, 1, %s, %s, '…', 32)"
+    body = f"snippet({FTS_TABLE}, 2, %s, %s, '…', 32)"
+    return RawSQL(
+        f"(SELECT CASE WHEN instr({summary}, %s) > 0 THEN {summary} ELSE {body} END "
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {record_table}.id)",
+        [MARK_START, MARK_END, MARK_START]
+        + [MARK_START, MARK_END] * 2
+        + [keywords.fts5_positive()],
+    )

@@ -1,0 +1,91 @@
+"""The facets of the search: which URL parameter filters on which taxonomy."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, models
+
+from accessions.models import (
+    Agent,
+    Classification,
+    Collection,
+    DocumentType,
+    Donor,
+    Language,
+    Place,
+    Repository,
+    Subject,
+)
+from accessions.search_models import Facet
+
+
+@dataclass(frozen=True)
+class FacetDefinition:
+    param: str
+    facet: Facet
+    model: type[models.Model]
+    label: str
+    key: str = "slug"
+    # What the public sees; donors are shown by their public credit, never their contacts.
+    name_sql: str = "name"
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+FACETS = [
+    FacetDefinition("language", Facet.LANGUAGE, Language, "Language", key="code"),
+    FacetDefinition("collection", Facet.COLLECTION, Collection, "Collection"),
+    FacetDefinition("subject", Facet.SUBJECT, Subject, "Subject"),
+    FacetDefinition("place", Facet.PLACE, Place, "Place"),
+    FacetDefinition("person", Facet.PERSON, Agent, "People and organisations"),
+    FacetDefinition("repository", Facet.REPOSITORY, Repository, "Original archive"),
+    FacetDefinition(
+        "donor", Facet.DONOR, Donor, "Donor", name_sql="COALESCE(NULLIF(credit, ''), name)"
+    ),
+    FacetDefinition("classification", Facet.CLASSIFICATION, Classification, "Classification"),
+    FacetDefinition("type", Facet.TYPE, DocumentType, "Type"),
+    FacetDefinition(
+        "has_translation", Facet.TRANSLATION, Language, "Has a translation in", key="code"
+    ),
+]
+FACETS_BY_PARAM = {definition.param: definition for definition in FACETS}
+FACETS_BY_NUMBER = {definition.facet.value: definition for definition in FACETS}
+
+
+@dataclass(frozen=True)
+class FacetLabel:
+    id: int
+    key: str
+    name: str
+
+
+def lookup_values(
+    wanted: dict[FacetDefinition, Iterable], *, by: str
+) -> dict[tuple[int, object], FacetLabel]:
+    """Look up facet values by id (by="id") or by slug/code (by="key") in one query.
+
+    Returns {(facet number, id or key): FacetLabel} for the values that exist.
+    """
+    parts, params = [], []
+    for definition, values in wanted.items():
+        values = list(values)
+        if not values:
+            continue
+        column = "id" if by == "id" else definition.key
+        placeholders = ", ".join(["%s"] * len(values))
+        parts.append(
+            f"SELECT {definition.facet.value}, id, {definition.key}, {definition.name_sql} "
+            f"FROM {definition.table} WHERE {column} IN ({placeholders})"
+        )
+        params += values
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    found = {}
+    for number, pk, key, name in rows:
+        found[(number, pk if by == "id" else key)] = FacetLabel(pk, key, name)
+    return found

@@ -1,0 +1,258 @@
+"""Keep the search index in step with the catalogue, in set-based SQL.
+
+update_search_index is called inside the transaction of every write that changes what the
+public may find (create, edit, publish, withdraw, delete, import), so the index is never
+behind the records it describes.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+
+from accessions.models import Agent, Collection, Language, Place, Record, RecordText, Subject
+from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+
+logger = logging.getLogger(__name__)
+
+# Keeps each statement well under SQLite's limit on bound parameters.
+CHUNK_SIZE = 5000
+PG_CONFIG = "archive_search"
+FTS_TABLE = "search_fts"
+# The SearchFacetTotal row counting the published records themselves.
+ENTRIES_TOTAL = 0
+
+
+def _tables() -> dict[str, str]:
+    """Table names from the models, so the SQL follows any rename."""
+    through = {name: getattr(Record, name).through._meta.db_table for name in _MANY}
+    return {
+        "record": Record._meta.db_table,
+        "text": RecordText._meta.db_table,
+        "entry": SearchEntry._meta.db_table,
+        "facet": SearchFacet._meta.db_table,
+        "total": SearchFacetTotal._meta.db_table,
+        "agent": Agent._meta.db_table,
+        "place": Place._meta.db_table,
+        "subject": Subject._meta.db_table,
+        "collection": Collection._meta.db_table,
+        "language": Language._meta.db_table,
+        **{f"m2m_{name}": table for name, table in through.items()},
+    }
+
+
+_MANY = (
+    "languages",
+    "authors",
+    "people_and_organizations",
+    "places",
+    "subjects",
+    "collections",
+    "donors",
+)
+
+
+def _aggregate(expression: str, vendor: str) -> str:
+    if vendor == "postgresql":
+        return f"string_agg({expression}, ' ')"
+    return f"group_concat({expression}, ' ')"
+
+
+def _year(column: str, vendor: str) -> str:
+    if vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
+    return f"CAST(strftime('%%Y', {column}) AS integer)"
+
+
+def _text_sql(t: dict, vendor: str) -> tuple[str, str]:
+    """SQL for a record's texts and for the names indexed with them (people, places, subjects)."""
+    body = (
+        f"COALESCE((SELECT {_aggregate('x.body', vendor)} FROM {t['text']} x "
+        f"WHERE x.record_id = r.id), '')"
+    )
+    # One aggregate per relation: cheaper than aggregating a UNION of them.
+    relations = [
+        (t["agent"], t["m2m_authors"], "agent_id"),
+        (t["agent"], t["m2m_people_and_organizations"], "agent_id"),
+        (t["place"], t["m2m_places"], "place_id"),
+        (t["subject"], t["m2m_subjects"], "subject_id"),
+    ]
+    names = " || ' ' || ".join(
+        f"COALESCE((SELECT {_aggregate('n.name', vendor)} FROM {table} n "
+        f"JOIN {through} m ON m.{column} = n.id WHERE m.record_id = r.id), '')"
+        for table, through, column in relations
+    )
+    return body, names
+
+
+def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
+    """INSERTs for the entries (and the FTS5 rows on SQLite) of published records in `where`."""
+    body, names = _text_sql(t, vendor)
+    published = f"r.status = '{Record.Status.PUBLISHED}' AND {where}"
+    if vendor == "postgresql":
+        document = (
+            f"setweight(to_tsvector('{PG_CONFIG}', r.title), 'A') || "
+            f"setweight(to_tsvector('{PG_CONFIG}', r.summary), 'B') || "
+            f"setweight(to_tsvector('{PG_CONFIG}', {body} || ' ' || {names}), 'C')"
+        )
+    else:
+        document = "NULL"
+    statements = [
+        f"INSERT INTO {t['entry']} "
+        f"(record_id, date_start, date_end, sort_title, uploaded, document) "
+        f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
+        f"{document} FROM {t['record']} r WHERE {published}"
+    ]
+    if vendor == "sqlite":
+        statements.append(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body, names) "
+            f"SELECT r.id, r.title, r.summary, {body}, {names} FROM {t['record']} r "
+            f"WHERE {published}"
+        )
+    return statements
+
+
+def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
+    """INSERTs of the facet keys of the entries in `where` (entries must exist already)."""
+    insert = f"INSERT INTO {t['facet']} (entry_id, facet, value) "
+    indexed = f"JOIN {t['entry']} e ON e.record_id = r.id WHERE {where}"
+
+    def through(name: str, column: str, facet: Facet) -> str:
+        return (
+            f"SELECT r.id, {facet.value}, m.{column} FROM {t['record']} r "
+            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed}"
+        )
+
+    def foreign_key(column: str, facet: Facet) -> str:
+        return (
+            f"SELECT r.id, {facet.value}, r.{column} FROM {t['record']} r {indexed} "
+            f"AND r.{column} IS NOT NULL"
+        )
+
+    def with_ancestors(name: str, column: str, tree: str, facet: Facet) -> str:
+        # A record in a sub-collection (or a place inside another) is found under the parent.
+        return (
+            f"WITH RECURSIVE tree(record_id, value) AS ("
+            f"SELECT r.id, m.{column} FROM {t['record']} r "
+            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed} "
+            f"UNION SELECT tree.record_id, c.parent_id FROM tree "
+            f"JOIN {t[tree]} c ON c.id = tree.value WHERE c.parent_id IS NOT NULL) "
+            f"{insert}SELECT record_id, {facet.value}, value FROM tree"
+        )
+
+    start_year, end_year = _year("r.date_start", vendor), _year("r.date_end", vendor)
+    decades = (
+        # One row per decade the record's date range overlaps, so that a decade's count
+        # equals what the decade's date filter finds.
+        f"WITH RECURSIVE decades(record_id, decade, last) AS ("
+        f"SELECT r.id, ({start_year} / 10) * 10, ({end_year} / 10) * 10 FROM {t['record']} r "
+        f"{indexed} AND r.date_start IS NOT NULL "
+        f"UNION ALL SELECT record_id, decade + 10, last FROM decades WHERE decade < last) "
+        f"{insert}SELECT record_id, {Facet.DECADE.value}, decade FROM decades"
+    )
+    people = (
+        f"{through('authors', 'agent_id', Facet.PERSON)} UNION "
+        f"{through('people_and_organizations', 'agent_id', Facet.PERSON)}"
+    )
+    translations = (
+        f"SELECT DISTINCT r.id, {Facet.TRANSLATION.value}, x.language_id FROM {t['record']} r "
+        f"JOIN {t['text']} x ON x.record_id = r.id {indexed} "
+        f"AND x.kind = '{RecordText.Kind.TRANSLATION}' AND x.language_id IS NOT NULL"
+    )
+    return [
+        insert + through("languages", "language_id", Facet.LANGUAGE),
+        insert + through("subjects", "subject_id", Facet.SUBJECT),
+        insert + through("donors", "donor_id", Facet.DONOR),
+        insert + people,
+        insert + foreign_key("original_archive_id", Facet.REPOSITORY),
+        insert + foreign_key("original_classification_id", Facet.CLASSIFICATION),
+        insert + foreign_key("document_type_id", Facet.TYPE),
+        insert + translations,
+        with_ancestors("collections", "collection_id", "collection", Facet.COLLECTION),
+        with_ancestors("places", "place_id", "place", Facet.PLACE),
+        decades,
+    ]
+
+
+def _delete_statements(t: dict, vendor: str, where_pk: str) -> list[str]:
+    statements = [
+        f"DELETE FROM {t['facet']} WHERE entry_id {where_pk}",
+        f"DELETE FROM {t['entry']} WHERE record_id {where_pk}",
+    ]
+    if vendor == "sqlite":
+        statements.append(f"DELETE FROM {FTS_TABLE} WHERE rowid {where_pk}")
+    return statements
+
+
+def _total_rows(t: dict, where_pk: str) -> str:
+    """(facet, value, n) of the given entries, with (0, 0, number of entries)."""
+    return (
+        f"SELECT facet, value, COUNT(*) AS n FROM {t['facet']} WHERE entry_id {where_pk} "
+        f"GROUP BY facet, value "
+        f"UNION ALL SELECT {ENTRIES_TOTAL}, 0, COUNT(*) FROM {t['entry']} "
+        f"WHERE record_id {where_pk}"
+    )
+
+
+def _reindex(where_pk: str, params: list) -> None:
+    """Drop and re-derive the index rows of the records whose pk matches `where_pk`."""
+    vendor = connection.vendor
+    t = _tables()
+    statements = [
+        f"UPDATE {t['total']} SET count = {t['total']}.count - d.n "
+        f"FROM ({_total_rows(t, where_pk)}) d "
+        f"WHERE {t['total']}.facet = d.facet AND {t['total']}.value = d.value"
+    ]
+    statements += _delete_statements(t, vendor, where_pk)
+    statements += _entry_statements(t, vendor, f"r.id {where_pk}")
+    statements += _facet_statements(t, vendor, f"r.id {where_pk}")
+    statements.append(
+        f"INSERT INTO {t['total']} (facet, value, count) "
+        f"SELECT facet, value, n FROM ({_total_rows(t, where_pk)}) d WHERE n > 0 "
+        f"ON CONFLICT (facet, value) DO UPDATE SET count = {t['total']}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        for statement in statements:
+            # Some statements name the selected records more than once.
+            cursor.execute(statement, params * statement.count(where_pk))
+
+
+def update_search_index(*, record_pks: Iterable[int]) -> None:
+    """Bring the index rows of these records up to date: published ones in, all others out.
+
+    Pks of deleted records are fine; their leftover rows are removed.
+    """
+    pks = sorted({int(pk) for pk in record_pks})
+    if not pks:
+        return
+    with transaction.atomic():
+        for start in range(0, len(pks), CHUNK_SIZE):
+            chunk = pks[start : start + CHUNK_SIZE]
+            _reindex(f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def rebuild_search_index(
+    *, batch_size: int = 50_000, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Rebuild the whole index from the records, in one transaction; returns entries written.
+
+    `progress(done, total)` is called after each batch of record pks.
+    """
+    vendor = connection.vendor
+    t = _tables()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for statement in _delete_statements(t, vendor, "IS NOT NULL"):
+                cursor.execute(statement)
+            cursor.execute(f"DELETE FROM {t['total']}")
+        bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
+        first, last = bounds.first(), bounds.last()
+        if first is not None:
+            for low in range(first, last + 1, batch_size):
+                high = min(low + batch_size - 1, last)
+                _reindex("BETWEEN %s AND %s", [low, high])
+                if progress:
+                    progress(high - first + 1, last - first + 1)
+        written = SearchEntry.objects.count()
+    logger.info("Search index rebuilt with %s entries", written)
+    return written
