@@ -63,3 +63,14 @@ $(OPENSEADRAGON):
 	else echo "OpenSeadragon could not be installed from npm; the record page shows plain images."; fi
 demo: vendor
 test: vendor
+
+# The IIIF Presentation 3 validator for the tests lives in its own virtualenv, because
+# iiif-prezi3 pins an older Pillow than the archive uses.
+IIIF_VALIDATOR := var/iiif-validator
+.PHONY: iiif-validator
+iiif-validator: $(IIIF_VALIDATOR)/.installed
+$(IIIF_VALIDATOR)/.installed: requirements-iiif-validator.txt
+	$(PYTHON) -m venv $(IIIF_VALIDATOR)
+	$(IIIF_VALIDATOR)/bin/python -m pip install --quiet -r requirements-iiif-validator.txt
+	touch $@
+test: iiif-validator

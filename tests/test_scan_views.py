@@ -1,6 +1,9 @@
 """Public scan surfaces: the record page viewer, page images, downloads, IIIF; and no leaks."""
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -268,3 +271,36 @@ def test_manifest_checker_refuses_what_presentation_3_forbids(client, scanned):
         validate_manifest({**data, "items": [canvas]})
     with pytest.raises(ManifestError, match="rights"):
         validate_manifest({**data, "rights": "https://example.org/licence"})
+
+
+IIIF_VALIDATOR = (
+    Path(__file__).resolve().parent.parent / "var" / "iiif-validator" / "bin" / "python"
+)
+VALIDATE_SCRIPT = Path(__file__).resolve().parent / "tools" / "validate_iiif_manifest.py"
+
+
+def validate_with_iiif_prezi3(manifest: bytes) -> subprocess.CompletedProcess:
+    if not IIIF_VALIDATOR.exists():
+        message = "iiif-prezi3 validator missing: run `make iiif-validator`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return subprocess.run(
+        [str(IIIF_VALIDATOR), str(VALIDATE_SCRIPT)], input=manifest, capture_output=True, timeout=60
+    )
+
+
+def test_iiif_manifest_validates_with_iiif_prezi3(client, scanned, funder):
+    record, _ = scanned(donors=[funder])
+    manifest = client.get(f"/iiif/{record.record_id}/manifest.json").content
+    result = validate_with_iiif_prezi3(manifest)
+    assert result.returncode == 0, result.stdout.decode()
+
+
+def test_iiif_prezi3_refuses_a_broken_manifest(client, scanned):
+    record, _ = scanned()
+    data = json.loads(client.get(f"/iiif/{record.record_id}/manifest.json").content)
+    data["items"][0]["width"] = "wide"
+    result = validate_with_iiif_prezi3(json.dumps(data).encode())
+    assert result.returncode == 1
+    assert "width" in result.stdout.decode()
