@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
-from accessions.search_models import SearchEntry, SearchFacet
+from accessions.search_models import Facet, SearchEntry, SearchFacet
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
@@ -137,6 +137,12 @@ class SearchFilter(django_filters.FilterSet):
     )
     date_from = PartialDateFilter(method="filter_date_from", label="From")
     date_to = PartialDateFilter(method="filter_date_to", label="To")
+    has_scan = django_filters.ChoiceFilter(
+        method="filter_has_scan",
+        label="Has scans (1: only records with scans attached)",
+        choices=[("1", "Has scans")],
+        error_messages={"invalid_choice": "has_scan takes 1 (only records with scans) or nothing."},
+    )
 
     class Meta:
         model = SearchEntry
@@ -175,6 +181,10 @@ class SearchFilter(django_filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return queryset.filter(date_start__isnull=False, date_start__lte=value[1])
+
+    def filter_has_scan(self, queryset, name, value):
+        matching = SearchFacet.objects.filter(facet=Facet.SCAN, value=1)
+        return queryset.filter(pk__in=matching.values("entry_id"))
 
     def filter_queryset(self, queryset):
         # The form also carries sort and page, which are not filters.

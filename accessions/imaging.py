@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from accessions.derivatives import ORIENTATION_TAG, PDF_MAX_DPI, enqueue_derivatives
 from accessions.scans_models import ZOOM_EDGE, Scan, ScanPage, scan_storage
+from accessions.search import update_search_index
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +262,8 @@ def ingest_scan(
                     zip(inspected.page_sizes, inspected.text_layers, strict=True), start=1
                 )
             )
+            # "Has scans" is a search facet: the index follows in the same transaction.
+            update_search_index(record_pks=[record.pk])
             # robust: a queue that is down must not undo a stored, committed scan.
             transaction.on_commit(lambda: enqueue_derivatives(scan_id=scan.pk), robust=True)
     except BaseException as error:
@@ -313,8 +316,10 @@ def delete_scan(*, scan: Scan) -> None:
         for name in names:
             scan_storage.delete(name)
 
+    record_pk = scan.record_id
     with transaction.atomic():
         scan.delete()
+        update_search_index(record_pks=[record_pk])
         transaction.on_commit(remove_files, robust=True)
     logger.info("Deleted scan %s (%s) and its %s file(s)", scan.pk, scan, len(names))
 

@@ -7,8 +7,10 @@ import subprocess
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from accessions.scans_models import Scan, ScanPage, scan_storage
+from accessions.search import update_search_index
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +90,7 @@ def ocr_scan_pages(*, scan_id: int) -> int:
     scan = Scan.objects.select_related("record").get(pk=scan_id)
     codes = list(scan.record.languages.values_list("code", flat=True))
     languages = tesseract_languages(codes, status.languages)
-    read = 0
+    texts = {}
     pages = ScanPage.objects.filter(scan=scan, has_text_layer=False).exclude(zoom_image="")
     for page in pages:
         result = subprocess.run(
@@ -106,8 +108,12 @@ def ocr_scan_pages(*, scan_id: int) -> int:
         if result.returncode != 0:
             logger.warning("Tesseract failed on page %s: %s", page.pk, result.stderr.strip())
             continue
-        ScanPage.objects.filter(pk=page.pk).update(
-            ocr_text=result.stdout.strip(), ocr_language=languages
-        )
-        read += 1
-    return read
+        texts[page.pk] = result.stdout.strip()
+    # Tesseract runs outside any transaction; the texts and the search index they feed are
+    # stored together, so the search never lags behind what staff see.
+    with transaction.atomic():
+        for page_pk, text in texts.items():
+            ScanPage.objects.filter(pk=page_pk).update(ocr_text=text, ocr_language=languages)
+        if texts:
+            update_search_index(record_pks=[scan.record_id])
+    return len(texts)

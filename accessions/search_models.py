@@ -24,6 +24,7 @@ class Facet(models.IntegerChoices):
     TYPE = 9, "Type"
     TRANSLATION = 10, "Has a translation in"
     DECADE = 11, "Decade"
+    SCAN = 12, "Has scans"
 
 
 class SearchEntry(models.Model):

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accessions.filters import SORTS
+from accessions.scan_views import first_page_thumbnails
 from accessions.search import run_search
 from accessions.search.engine import facet_values
 from accessions.search.facets import FACETS_BY_PARAM
@@ -13,6 +14,10 @@ from accessions.search.facets import FACETS_BY_PARAM
 @require_safe
 def search(request):
     result = run_search(request.GET)
+    # One query for the whole page's thumbnails (none when there are no hits).
+    thumbnails = first_page_thumbnails([hit.record for hit in result.hits])
+    for hit in result.hits:
+        hit.thumbnail = thumbnails.get(hit.record.pk)
     return render(
         request,
         "accessions/search.html",

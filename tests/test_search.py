@@ -424,16 +424,17 @@ def test_record_page_links_land_on_search_with_that_filter_applied(client, catal
 def test_search_page_keeps_a_fixed_number_of_queries(
     client, catalogue, django_assert_num_queries, make_record
 ):
-    # Resolve slugs, count, page ids, facet counts (one UNION), facet labels, the page's records.
-    with django_assert_num_queries(6):
+    # Resolve slugs, count, page ids, facet counts (one UNION), facet labels, the page's records,
+    # and the page's scan thumbnails.
+    with django_assert_num_queries(7):
         response = search(client, "q=missiles&subject=nuclear-weapons&language=ru")
     assert response.status_code == 200
     for number in range(25):
         make_record(title=f"More missiles {number}", subjects=[Subject.objects.get(slug="trade")])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = search(client, "q=missiles&subject=nuclear-weapons&subject=trade&page=2")
     assert response.status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert search(client).status_code == 200
 
 

@@ -45,6 +45,8 @@ DATE_PARAMS = ("date_from", "date_to")
 class SearchHit:
     record: Record
     snippet: SafeString
+    # The first page of the record's scans (a ScanPage), set by the search page.
+    thumbnail: object = None
 
 
 @dataclass
@@ -83,6 +85,8 @@ class SearchResult:
     sort: str = "date"
     facets: list[FacetGroup] = field(default_factory=list)
     decades: list[FacetValue] = field(default_factory=list)
+    # "Has scans": how many records under the other filters have one, and whether it is on.
+    with_scans: FacetValue | None = None
     active: list[ActiveFilter] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -207,6 +211,8 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
             active.append(
                 ActiveFilter(definition.param, value.key, f"{definition.label}: {value.name}")
             )
+    if cleaned.get("has_scan"):
+        active.append(ActiveFilter("has_scan", cleaned["has_scan"], "Has scans"))
     return active
 
 
@@ -225,7 +231,8 @@ def _page_pks(entries, keywords, sort, offset, limit) -> list[int]:
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
             # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
             f"AND +rowid IN ({inner_sql}) "
-            f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0), rowid LIMIT %s OFFSET %s",
+            # OCR text (the last column) is machine-read and unchecked: it ranks lowest.
+            f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2), rowid LIMIT %s OFFSET %s",
             [keywords.fts5_positive(), *inner_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -236,6 +243,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     active = set(search_filter.active_filter_names())
     groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
     groups.append(("decade", Facet.DECADE, DATE_PARAMS))
+    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
     querysets = []
     if not active:
@@ -281,6 +289,12 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
         FacetValue(str(decade), f"{decade}s", decade_counts[decade])
         for decade in sorted(decade_counts)
     ]
+    result.with_scans = FacetValue(
+        "1",
+        "Has scans",
+        counts.get(Facet.SCAN.value, {}).get(1, 0),
+        bool(cleaned.get("has_scan")),
+    )
 
 
 def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
@@ -288,7 +302,7 @@ def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> l
     plus the selected values and every decade; the database ranks them, so a facet with
     thousands of values costs no more to send than one with ten."""
     sql, params = combined.query.sql_with_params()
-    keep, keep_params = ["facet = %s"], [Facet.DECADE.value]
+    keep, keep_params = ["facet IN (%s, %s)"], [Facet.DECADE.value, Facet.SCAN.value]
     if limit is None:
         keep.append("1 = 1")
     else:

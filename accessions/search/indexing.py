@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection, transaction
 
 from accessions.models import Agent, Collection, Language, Place, Record, RecordText, Subject
+from accessions.scans_models import Scan, ScanPage
 from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ def _tables() -> dict[str, str]:
         "subject": Subject._meta.db_table,
         "collection": Collection._meta.db_table,
         "language": Language._meta.db_table,
+        "scan": Scan._meta.db_table,
+        "scan_page": ScanPage._meta.db_table,
         **{f"m2m_{name}": table for name, table in through.items()},
     }
 
@@ -85,15 +88,25 @@ def _text_sql(t: dict, vendor: str) -> tuple[str, str]:
     return body, names
 
 
+def _ocr_sql(t: dict, vendor: str) -> str:
+    """SQL for the OCR text of a record's scan pages, indexed below the curated texts."""
+    return (
+        f"COALESCE((SELECT {_aggregate('p.ocr_text', vendor)} FROM {t['scan_page']} p "
+        f"JOIN {t['scan']} s ON s.id = p.scan_id WHERE s.record_id = r.id), '')"
+    )
+
+
 def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
     """INSERTs for the entries (and the FTS5 rows on SQLite) of published records in `where`."""
     body, names = _text_sql(t, vendor)
+    ocr = _ocr_sql(t, vendor)
     published = f"r.status = '{Record.Status.PUBLISHED}' AND {where}"
     if vendor == "postgresql":
         document = (
             f"setweight(to_tsvector('{PG_CONFIG}', r.title), 'A') || "
             f"setweight(to_tsvector('{PG_CONFIG}', r.summary), 'B') || "
-            f"setweight(to_tsvector('{PG_CONFIG}', {body} || ' ' || {names}), 'C')"
+            f"setweight(to_tsvector('{PG_CONFIG}', {body} || ' ' || {names}), 'C') || "
+            f"setweight(to_tsvector('{PG_CONFIG}', {ocr}), 'D')"
         )
     else:
         document = "NULL"
@@ -105,8 +118,8 @@ def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
     ]
     if vendor == "sqlite":
         statements.append(
-            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body, names) "
-            f"SELECT r.id, r.title, r.summary, {body}, {names} FROM {t['record']} r "
+            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body, names, ocr) "
+            f"SELECT r.id, r.title, r.summary, {body}, {names}, {ocr} FROM {t['record']} r "
             f"WHERE {published}"
         )
     return statements
@@ -171,6 +184,10 @@ def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
         with_ancestors("collections", "collection_id", "collection", Facet.COLLECTION),
         with_ancestors("places", "place_id", "place", Facet.PLACE),
         decades,
+        # Value 1 marks "has at least one scan": a flag stored as a facet, so the has_scan
+        # filter and its count come from the same rows and queries as every other facet.
+        f"{insert}SELECT r.id, {Facet.SCAN.value}, 1 FROM {t['record']} r {indexed} "
+        f"AND EXISTS (SELECT 1 FROM {t['scan']} s WHERE s.record_id = r.id)",
     ]
 
 

@@ -68,8 +68,11 @@
     pages.forEach(function (page, index) {
       var link = page.img.closest("a");
       page.img.src = page.thumb;
-      page.img.removeAttribute("width");
-      page.img.removeAttribute("height");
+      // The thumbnail's own size (longest edge 240 pixels), so the strip does not shift.
+      var zoom = page.levels[1];
+      var scale = Math.min(1, 240 / Math.max(zoom.width, zoom.height, 1));
+      page.img.width = Math.max(1, Math.round(zoom.width * scale));
+      page.img.height = Math.max(1, Math.round(zoom.height * scale));
       link.addEventListener("click", function (event) {
         event.preventDefault();
         if (pages.length > 1) {
