@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accessions.models import Language
 from accessions.search import engine
+from accessions.search.indexing import update_search_index
 from accessions.search_models import SearchEntry
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,23 @@ def test_an_estimated_search_keeps_the_same_number_of_queries(
 def test_a_page_past_the_estimated_end_is_reported(client, small_limits, satellites):
     response = search(client, "q=satellite&page=9")
     assert response.context["result"].errors == {"page": ["There is no page 9; the last is 1."]}
+
+
+def test_a_chosen_value_the_sample_misses_stays_ticked(
+    client, monkeypatch, small_limits, make_record
+):
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [make_record(title=f"Satellite note {number}") for number in range(10)]
+    odd = [record for record in records if record.pk % 2]
+    for record in odd:
+        record.languages.add(french)
+    update_search_index(record_pks=[record.pk for record in odd])
+    # A sample of every second pk: the French (odd pk) records are never sampled.
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", len(records) // 2)
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    # The sample holds no French record: the estimate falls back to what the count saw.
+    assert (result.estimated, result.total) == (True, engine.EXACT_COUNT_LIMIT + 1)
+    language = next(group for group in result.facets if group.param == "language")
+    assert [(value.value, value.selected) for value in language.values] == [("fr", True)]
+    assert 'value="fr" checked' in response.content.decode()

@@ -288,7 +288,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     }
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
-    stride = 1
+    stride, sampled_matches = 1, 0
     for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
         if facet == SAMPLE_ROW:
             stride, sampled_matches = value, count
@@ -301,6 +301,11 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
         for by_value in counts.values():
             for value in by_value:
                 by_value[value] = _rounded(by_value[value] * stride)
+        # A chosen value the sample missed stays listed (and ticked), or the next submit of
+        # the form would drop the filter.
+        for facet, values in selected.items():
+            for value in values:
+                counts.setdefault(facet, {}).setdefault(value, 0)
     shown = {}
     for definition in FACETS:
         by_value = counts.setdefault(definition.facet.value, {})
