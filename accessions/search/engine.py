@@ -240,8 +240,9 @@ def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[
     if connection.vendor == "postgresql":
         query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
         if bounded:
-            # ts_rank reads each match's whole document: rank a bounded set of candidates.
-            candidates = entries.order_by().values("pk")[:EXACT_COUNT_LIMIT]
+            # ts_rank reads each match's whole document: rank a bounded set of candidates,
+            # never fewer than the requested page needs.
+            candidates = entries.order_by().values("pk")[: max(EXACT_COUNT_LIMIT, offset + limit)]
             entries = SearchEntry.objects.filter(pk__in=candidates)
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
