@@ -145,6 +145,8 @@ def record_list(request):
     return _json(
         {
             "count": result.total,
+            # More than EXACT_COUNT_LIMIT matches: the count is an estimate from a sample.
+            "count_is_estimate": result.estimated,
             "page": result.page_number,
             "pages": result.num_pages,
             "page_size": PAGE_SIZE,

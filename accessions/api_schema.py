@@ -103,6 +103,10 @@ RECORD_PAGE = {
     "required": ["count", "page", "pages", "page_size", "next", "previous", "results"],
     "properties": {
         "count": {"type": "integer", "minimum": 0},
+        "count_is_estimate": {
+            "type": "boolean",
+            "description": "True when so many records match that count is estimated.",
+        },
         "page": {"type": "integer", "minimum": 1},
         "pages": {"type": "integer", "minimum": 1},
         "page_size": {"type": "integer", "minimum": 1},

@@ -50,7 +50,8 @@ from django.test import Client  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from accessions.models import Language, Record  # noqa: E402
-from accessions.search import rebuild_search_index  # noqa: E402
+from accessions.search import rebuild_search_index, run_search  # noqa: E402
+from accessions.search.engine import EXACT_COUNT_LIMIT  # noqa: E402
 from accessions.search.keywords import STOPWORDS  # noqa: E402
 
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -493,6 +494,8 @@ def main():
     parser.add_argument("--naive-per-class", type=int, default=2)
     args = parser.parse_args()
     print(f"Database: {connection.vendor}; records: {args.records}")
+    # The machine is shared: the load says how comparable two runs are.
+    print("Load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     call_command("migrate", verbosity=0)
     vocabulary = load_vocabulary()
     print(
@@ -537,6 +540,11 @@ def main():
         f"{'whole mix':24} {len(everything):3d} {percentile(everything, 50):8.1f} "
         f"{percentile(everything, 95):8.1f} {percentile(everything, 99):8.1f}"
     )
+    estimated = sum(
+        run_search(QueryDict(query)).estimated for queries in mix.values() for query in queries
+    )
+    print(f"Queries answered with estimated counts (over {EXACT_COUNT_LIMIT} matches): {estimated}")
+    print("Load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count, F, IntegerField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Mod
 from django.http import QueryDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -39,6 +40,14 @@ ORDERINGS = {
     "-uploaded": [F("uploaded").desc(nulls_last=True), "-pk"],
 }
 DATE_PARAMS = ("date_from", "date_to")
+# Past this many matches, counting them all (and every facet row of each) costs more than a
+# page is worth: the total and the facet counts are estimated from a sample of about
+# SAMPLE_SIZE entries and shown as "about N", and relevance ranks only the first
+# EXACT_COUNT_LIMIT matches the index yields.
+EXACT_COUNT_LIMIT = 3000
+SAMPLE_SIZE = 2000
+# Facet number of the sample's own row in the facet-count query: (0, stride, matches).
+SAMPLE_ROW = 0
 
 
 @dataclass
@@ -89,6 +98,8 @@ class SearchResult:
     with_scans: FacetValue | None = None
     active: list[ActiveFilter] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # True when the total and facet counts are estimates (more than EXACT_COUNT_LIMIT matches).
+    estimated: bool = False
 
     @property
     def is_valid(self) -> bool:
@@ -136,17 +147,29 @@ def run_search(
     )
     entries = search_filter.qs
     unfiltered = not search_filter.active_filter_names()
-    result.total = _published_total() if unfiltered else entries.count()
-    if result.page_number > result.num_pages:
-        result.errors = {
-            "page": [f"There is no page {result.page_number}; the last is {result.num_pages}."]
-        }
+    if unfiltered:
+        result.total = _published_total()
+    else:
+        # Counting stops one past the limit: that says whether to count exactly or estimate.
+        result.total = entries.values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+        result.estimated = result.total > EXACT_COUNT_LIMIT
+    if not result.estimated and result.page_number > result.num_pages:
+        _no_such_page(result)
         return result
     offset = (result.page_number - 1) * page_size
-    page_pks = _page_pks(entries, keywords, sort, offset, page_size)
+    page_pks = _page_pks(entries, keywords, sort, offset, page_size, bounded=result.estimated)
     _fill_facets(result, search_filter, cleaned, facet_limit)
+    if result.estimated and result.page_number > result.num_pages:
+        _no_such_page(result)
+        return result
     result.hits = _hits(page_pks, keywords)
     return result
+
+
+def _no_such_page(result: SearchResult) -> None:
+    result.errors = {
+        "page": [f"There is no page {result.page_number}; the last is {result.num_pages}."]
+    }
 
 
 def matching_records(params: QueryDict):
@@ -216,12 +239,17 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     return active
 
 
-def _page_pks(entries, keywords, sort, offset, limit) -> list[int]:
+def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[int]:
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if connection.vendor == "postgresql":
         query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+        if bounded:
+            # ts_rank reads each match's whole document: rank a bounded set of candidates,
+            # never fewer than the requested page needs.
+            candidates = entries.order_by().values("pk")[: max(EXACT_COUNT_LIMIT, offset + limit)]
+            entries = SearchEntry.objects.filter(pk__in=candidates)
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
     # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid.
@@ -245,6 +273,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     groups.append(("decade", Facet.DECADE, DATE_PARAMS))
     groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
+    sampled = result.estimated
     querysets = []
     if not active:
         # Nothing narrows the search: the kept totals are the counts.
@@ -254,10 +283,13 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
             .order_by()
         )
     elif shared:
-        querysets.append(_facet_counts(search_filter.qs, shared))
+        querysets.append(_facet_counts(search_filter.qs, shared, sampled=sampled))
     for _param, facet, own in groups:
         if active.intersection(own):
-            querysets.append(_facet_counts(search_filter.queryset_without(*own), [facet]))
+            entries = search_filter.queryset_without(*own)
+            querysets.append(_facet_counts(entries, [facet], sampled=sampled))
+    if sampled:
+        querysets.append(_sample_row(_sampled(search_filter.qs)))
     combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
@@ -265,9 +297,24 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     }
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
+    stride, sampled_matches = 1, 0
     for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
+        if facet == SAMPLE_ROW:
+            stride, sampled_matches = value, count
+            continue
         counts.setdefault(facet, {})[value] = count
         value_counts[facet] = value_count
+    if result.estimated:
+        # Each sampled entry stands for `stride` entries; never below what was counted.
+        result.total = max(_rounded(sampled_matches * stride), EXACT_COUNT_LIMIT + 1)
+        for by_value in counts.values():
+            for value in by_value:
+                by_value[value] = _rounded(by_value[value] * stride)
+        # A chosen value the sample missed stays listed (and ticked), or the next submit of
+        # the form would drop the filter.
+        for facet, values in selected.items():
+            for value in values:
+                counts.setdefault(facet, {}).setdefault(value, 0)
     shown = {}
     for definition in FACETS:
         by_value = counts.setdefault(definition.facet.value, {})
@@ -302,7 +349,9 @@ def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> l
     plus the selected values and every decade; the database ranks them, so a facet with
     thousands of values costs no more to send than one with ten."""
     sql, params = combined.query.sql_with_params()
-    keep, keep_params = ["facet IN (%s, %s)"], [Facet.DECADE.value, Facet.SCAN.value]
+    # Every decade, the scan count and the sample-size row are always kept.
+    keep = ["facet IN (%s, %s, %s)"]
+    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
     if limit is None:
         keep.append("1 = 1")
     else:
@@ -330,11 +379,72 @@ def _published_total() -> int:
     return row.count if row else 0
 
 
-def _facet_counts(entries, facets):
+def _stride_sql() -> str:
+    """SQL for one in how many entries the sample keeps, from the kept published total."""
+    return (
+        f"(SELECT GREATEST(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
+        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
+        if connection.vendor == "postgresql"
+        else f"(SELECT MAX(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
+        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
+    )
+
+
+def _sampled(entries):
+    """The entries whose pk is a multiple of the stride: about SAMPLE_SIZE, evenly spread.
+
+    A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
+    multiples are generated and looked up by primary key, so the sample reads only its own
+    rows, not every match; SQLite tests the cheap modulo on each row.
+    """
+    stride = f"COALESCE({_stride_sql()}, 1)"
+    if connection.vendor == "postgresql":
+        table = SearchEntry._meta.db_table
+        multiples = RawSQL(
+            f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
+        )
+        return entries.filter(pk__in=multiples)
+    bucket = Mod(F("pk"), RawSQL(stride, [], output_field=IntegerField()))
+    return entries.alias(sample_bucket=bucket).filter(sample_bucket=0)
+
+
+def _sample_row(sampled_entries):
+    """(SAMPLE_ROW, stride, matches in the sample) in the shape of the facet-count rows."""
+    return (
+        sampled_entries.order_by()
+        .annotate(
+            facet=Value(SAMPLE_ROW),
+            value=RawSQL(f"COALESCE({_stride_sql()}, 1)", []),
+        )
+        .values("facet", "value")
+        .annotate(count=Count("*"))
+        .values("facet", "value", "count")
+    )
+
+
+def _rounded(number: int) -> int:
+    """An estimate to two significant figures: more digits would claim a precision it lacks."""
+    if number < 100:
+        return number
+    return round(number, 2 - len(str(number)))
+
+
+def _facet_counts(entries, facets, *, sampled=False):
+    kinds = [facet.value for facet in facets]
+    if sampled:
+        entries = _sampled(entries)
+    if sampled and connection.vendor == "postgresql":
+        # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
+        # row of a kind; collected into an array first, the sample drives primary-key lookups.
+        sql, params = entries.order_by().values("pk").query.sql_with_params()
+        counts = SearchFacet.objects.filter(facet__in=kinds).extra(
+            where=[f"{SearchFacet._meta.db_table}.entry_id = ANY(ARRAY({sql}))"], params=params
+        )
+        return counts.values("facet", "value").annotate(count=Count("*")).order_by()
     # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
     # rows; the matching entries are what should drive the lookup, by primary key.
     counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
-        facet_kind__in=[facet.value for facet in facets], entry__in=entries.values("pk")
+        facet_kind__in=kinds, entry__in=entries.values("pk")
     )
     return counts.values("facet", "value").annotate(count=Count("*")).order_by()
 

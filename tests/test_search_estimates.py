@@ -1,0 +1,117 @@
+"""Searches matching more than EXACT_COUNT_LIMIT records: the total and facet counts are
+estimated from a sample, said so on the page and in the API, and still count published
+records only."""
+
+import pytest
+from django.urls import reverse
+
+from accessions.models import Language
+from accessions.search import engine
+from accessions.search.indexing import update_search_index
+from accessions.search_models import SearchEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A limit of three matches, and a sample as large as the archive (every entry)."""
+    monkeypatch.setattr(engine, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", 1000)
+
+
+@pytest.fixture
+def satellites(make_record):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    published = [
+        make_record(title=f"Satellite report {number}", languages=[english]) for number in range(5)
+    ]
+    for status in ("draft", "in_review", "withdrawn"):
+        make_record(status=status, title=f"Satellite {status}", languages=[english])
+    return published
+
+
+def search(client, query):
+    return client.get(reverse("accessions:search") + "?" + query)
+
+
+def test_matches_up_to_the_limit_are_counted_exactly(client, small_limits, make_record):
+    for number in range(3):
+        make_record(title=f"Satellite report {number}")
+    make_record(status="draft", title="Satellite draft")
+    response = search(client, "q=satellite")
+    result = response.context["result"]
+    assert (result.total, result.estimated) == (3, False)
+    assert "About" not in response.content.decode()
+    api = client.get("/api/records/?q=satellite").json()
+    assert (api["count"], api["count_is_estimate"]) == (3, False)
+
+
+def test_past_the_limit_the_page_and_api_say_about_and_drafts_stay_out(
+    client, small_limits, satellites
+):
+    response = search(client, "q=satellite")
+    result = response.context["result"]
+    # The sample keeps every entry here, so the estimate is the published count exactly.
+    assert (result.total, result.estimated) == (5, True)
+    html = response.content.decode()
+    assert "About <strong>5</strong> documents" in html
+    assert "estimated from a sample" in html
+    assert "Satellite draft" not in html and "Satellite withdrawn" not in html
+    language = next(group for group in result.facets if group.param == "language")
+    assert [(value.value, value.count) for value in language.values] == [("en", 5)]
+    api = client.get("/api/records/?q=satellite").json()
+    assert (api["count"], api["count_is_estimate"]) == (5, True)
+    assert {item["title"] for item in api["results"]} == {r.title for r in satellites}
+
+
+def test_the_estimate_scales_the_sampled_matches_by_the_stride(
+    client, monkeypatch, small_limits, satellites
+):
+    # Five published entries and a sample size of two: every second pk is sampled.
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", 2)
+    sampled = SearchEntry.objects.filter(pk__in=[r.pk for r in satellites if r.pk % 2 == 0])
+    result = search(client, "q=satellite").context["result"]
+    assert result.estimated
+    assert result.total == max(sampled.count() * 2, engine.EXACT_COUNT_LIMIT + 1)
+
+
+def test_relevance_past_the_limit_ranks_published_matches_only(client, small_limits, satellites):
+    response = search(client, "q=satellite&sort=relevance")
+    shown = {hit.record.pk for hit in response.context["result"].hits}
+    assert shown == {record.pk for record in satellites}
+
+
+def test_an_estimated_search_keeps_the_same_number_of_queries(
+    client, small_limits, satellites, django_assert_num_queries
+):
+    # Resolve slugs, capped count, page ids, facet counts with the sample, labels, records,
+    # and the first-page thumbnails: the same seven as an exact search (test_search.py).
+    with django_assert_num_queries(7):
+        response = search(client, "q=satellite&language=en")
+    assert response.context["result"].estimated
+
+
+def test_a_page_past_the_estimated_end_is_reported(client, small_limits, satellites):
+    response = search(client, "q=satellite&page=9")
+    assert response.context["result"].errors == {"page": ["There is no page 9; the last is 1."]}
+
+
+def test_a_chosen_value_the_sample_misses_stays_ticked(
+    client, monkeypatch, small_limits, make_record
+):
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [make_record(title=f"Satellite note {number}") for number in range(10)]
+    odd = [record for record in records if record.pk % 2]
+    for record in odd:
+        record.languages.add(french)
+    update_search_index(record_pks=[record.pk for record in odd])
+    # A sample of every second pk: the French (odd pk) records are never sampled.
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", len(records) // 2)
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    # The sample holds no French record: the estimate falls back to what the count saw.
+    assert (result.estimated, result.total) == (True, engine.EXACT_COUNT_LIMIT + 1)
+    language = next(group for group in result.facets if group.param == "language")
+    assert [(value.value, value.selected) for value in language.values] == [("fr", True)]
+    assert 'value="fr" checked' in response.content.decode()
