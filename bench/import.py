@@ -136,7 +136,8 @@ def write_tate_csv(path: Path) -> int:
                         row["artists"][:255],
                         "|".join(subjects),
                         "en",
-                        "published",
+                        # Publication needs a summary; Tate gives none for some works.
+                        "published" if row["medium"].strip() else "draft",
                         RIGHTS,
                     ]
                 )
