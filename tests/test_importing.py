@@ -291,20 +291,46 @@ def test_rows_may_span_lines_inside_quotes_and_errors_give_the_row_number():
     assert [(e.row, e.column) for e in report.errors] == [(3, "date")]
 
 
-def test_created_and_updated_records_reach_the_search_index_hook(make_record, monkeypatch):
+def test_only_records_published_before_or_after_the_import_reach_the_search_index_hook(
+    make_record, editor, rights_statement, monkeypatch
+):
+    """The index holds published records only; a draft that stays a draft has nothing there."""
     from accessions.importing import writer
 
-    unchanged = make_record(status="draft", title="Same")
-    changed = make_record(status="draft", title="Before")
+    unchanged = make_record(status="published", title="Same")
+    retitled_draft = make_record(status="draft", title="Before")
+    retitled_published = make_record(status="published", title="Before too")
+    withdrawn = make_record(status="published", title="Going")
     calls = []
     monkeypatch.setattr(
         writer, "index_touched_records", lambda *, record_pks: calls.append(record_pks)
     )
     run(
-        f"record_id,title\n{unchanged.record_id},Same\n{changed.record_id},After\n,Brand new\n",
+        "record_id,title,status\n"
+        f"{unchanged.record_id},Same,\n"
+        f"{retitled_draft.record_id},After,\n"
+        f"{retitled_published.record_id},After too,\n"
+        f"{withdrawn.record_id},Going,withdrawn\n",
+        user=editor,
     )
-    new = Record.objects.get(title="Brand new")
-    assert sorted(pk for batch in calls for pk in batch) == sorted([changed.pk, new.pk])
+    run(
+        "title,date,summary,rights,status\n"
+        "Brand new draft,1962,A summary,Research reuse,draft\n"
+        "Brand new published,1962,A summary,Research reuse,published\n",
+        user=editor,
+    )
+    new = Record.objects.get(title="Brand new published")
+    assert sorted(pk for batch in calls for pk in batch) == sorted(
+        [retitled_published.pk, withdrawn.pk, new.pk]
+    )
+
+
+def test_withdrawing_by_import_removes_the_record_from_search(client, editor, rights_statement):
+    run(HEADER + ",Zanzibar cable,1962,About Zanzibar,Research reuse,en,,,published\n", user=editor)
+    record = Record.objects.get()
+    assert "Zanzibar cable" in client.get("/search/?q=zanzibar").content.decode()
+    run(f"record_id,status\n{record.record_id},withdrawn\n", user=editor)
+    assert "Zanzibar cable" not in client.get("/search/?q=zanzibar").content.decode()
 
 
 def test_text_column_sets_changes_and_clears_the_main_text(editor, rights_statement):
@@ -331,3 +357,37 @@ def test_published_import_is_searchable_and_a_draft_import_is_not(client, editor
     html = client.get("/search/?q=zanzibar").content.decode()
     assert "Zanzibar cable" in html
     assert "Zanzibar draft" not in html
+
+
+def test_planner_statistics_refresh_keeps_the_import_whole_and_searchable(
+    client, editor, rights_statement, monkeypatch
+):
+    """A large import ANALYZEs its tables mid-transaction on PostgreSQL; nothing else changes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accessions.importing import statistics
+
+    monkeypatch.setattr(statistics, "FIRST_ANALYZE_ROWS", 2)
+    rows = "".join(
+        f",Zanzibar cable {n},1962,About Zanzibar,Research reuse,en,,,published\n" for n in range(7)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        run(HEADER + rows, user=editor, batch_size=2)
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        # Catalogue and index tables at 2 and at 4 rows written; the next threshold, 8,
+        # is never reached.
+        assert len(analyzed) == 4
+    else:
+        assert analyzed == []
+    html = client.get("/search/?q=zanzibar").content.decode()
+    assert all(f"Zanzibar cable {n}" in html for n in range(7))
+    before = catalogue_state()
+    with pytest.raises(ImportRejected):
+        run(
+            HEADER + rows.replace("Zanzibar", "Pemba") + ",,1962,,,en,,,\n",
+            user=editor,
+            batch_size=2,
+        )
+    assert catalogue_state() == before

@@ -11,6 +11,7 @@ from django.db import transaction
 from accessions.importing.formats import FORMATS, Format, detect_format, is_atom_header
 from accessions.importing.plan import CREATE, UNCHANGED, UPDATE, Planner, RowError
 from accessions.importing.reader import CsvSource, ImportFileError
+from accessions.importing.statistics import PlannerStatistics
 from accessions.importing.vocabularies import vocabularies_for
 from accessions.importing.writer import write_batch
 
@@ -117,6 +118,7 @@ def import_records(
     report = ImportReport(format=fmt.name, dry_run=dry_run, ignored_columns=ignored)
     vocabularies = vocabularies_for(creates_rights=fmt.creates_rights)
     planner = Planner(fmt=fmt, user=user, vocabularies=vocabularies, dry_run=dry_run)
+    statistics = PlannerStatistics()
     try:
         with transaction.atomic():
             for batch in _batches(source, batch_size):
@@ -131,6 +133,7 @@ def import_records(
                         ids=planner.ids,
                         user=user,
                         source_name=source_name,
+                        statistics=statistics,
                     )
                 _record(report, rows)
                 if progress is not None:

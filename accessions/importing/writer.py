@@ -16,6 +16,7 @@ from accessions.importing.plan import (
     PlannedRow,
     parse_date_cached,
 )
+from accessions.importing.statistics import PlannerStatistics
 from accessions.importing.vocabularies import Vocabulary
 from accessions.models import ImportKey, Record, RecordEvent, RecordText
 from accessions.search import update_search_index
@@ -31,6 +32,21 @@ def index_touched_records(*, record_pks: list[int]) -> None:
     back with the records.
     """
     update_search_index(record_pks=record_pks)
+
+
+def pks_to_index(rows: list[PlannedRow], pks: dict[int, int]) -> list[int]:
+    """The records of these written rows whose index rows may change.
+
+    The index holds published records only, so a record that was not published before the
+    write and is not published after it has no index rows either side: re-deriving them
+    would cost a dozen statements per batch and change nothing.
+    """
+    return [
+        pks[row.number]
+        for row in rows
+        if row.new_status == Status.PUBLISHED
+        or (row.existing is not None and row.existing["status"] == Status.PUBLISHED)
+    ]
 
 
 def bulk_insert(model, attnames: list[str], rows: Iterable[tuple]) -> None:
@@ -157,6 +173,7 @@ def write_batch(
     ids: IdAllocator,
     user,
     source_name: str,
+    statistics: PlannerStatistics | None = None,
 ) -> list[int]:
     """Write one checked batch; return the pks of the records it created or changed."""
     creates = [row for row in rows if row.action == CREATE]
@@ -226,18 +243,29 @@ def write_batch(
         ["record_id", "action", "from_status", "to_status", "actor_id", "at", "note"],
         (_event(row, pks[row.number], user_pk, source_name, now) for row in creates + updates),
     )
-    touched = list(pks.values())
-    index_touched_records(record_pks=touched)
-    return touched
+    if statistics is not None:
+        statistics.wrote(rows=len(pks))
+    index_touched_records(record_pks=pks_to_index(creates + updates, pks))
+    if statistics is not None:
+        statistics.indexed()
+    return list(pks.values())
 
 
 def _insert_records(records: list[Record], now) -> None:
     for record in records:
         record.created_at = record.updated_at = now
     if connection.vendor == "postgresql":
-        attnames = [
-            field.attname for field in Record._meta.concrete_fields if not field.primary_key
-        ]
+        # COPY returns no ids, so take them from the table's sequence first, in one
+        # statement, rather than reading the new rows back by record id afterwards.
+        table = Record._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(records)],
+            )
+            for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
+                record.pk = pk
+        attnames = [field.attname for field in Record._meta.concrete_fields]
         bulk_insert(Record, attnames, ([getattr(r, name) for name in attnames] for r in records))
     else:
         Record.objects.bulk_create(records, batch_size=1000)
