@@ -70,14 +70,27 @@ TRANSITIONS = {
 
 def missing_for_publication(record: Record) -> list[str]:
     """What a record lacks before it may be published, in words staff understand."""
+    return missing_values(
+        title=record.title,
+        date_text=record.date_text,
+        rights_id=record.rights_id,
+        # The texts are asked for only when the summary is empty.
+        has_summary_or_text=bool(record.summary.strip()) or record.texts.exists(),
+    )
+
+
+def missing_values(
+    *, title: str, date_text: str, rights_id, has_summary_or_text: bool
+) -> list[str]:
+    """The same check on plain values, for callers (the import) that hold no Record."""
     missing = []
-    if not record.title.strip():
+    if not title.strip():
         missing.append("a title")
-    if not record.date_text.strip():
+    if not date_text.strip():
         missing.append("a date (or “undated”)")
-    if not record.rights_id:
+    if not rights_id:
         missing.append("a rights statement")
-    if not record.summary.strip() and not record.texts.exists():
+    if not has_summary_or_text:
         missing.append("a summary or a text")
     return missing
 

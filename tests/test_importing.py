@@ -391,3 +391,42 @@ def test_planner_statistics_refresh_keeps_the_import_whole_and_searchable(
             batch_size=2,
         )
     assert catalogue_state() == before
+
+
+def _fingerprint_by_the_documented_rule(format_name: str, values: dict[str, str]) -> str:
+    """blake2b (20 bytes) of the format name, then each column in name order with its value."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(format_name.encode())
+    for column in sorted(values):
+        digest.update(b"\x1f" + column.encode() + b"\x1e" + values[column].strip().encode())
+    return f"row:{digest.hexdigest()}"
+
+
+def test_row_keys_follow_the_fingerprint_rule_so_older_imports_are_recognised():
+    # Keys stored by earlier imports must still match: the rule may not drift.
+    run("title,summary,subjects\n Telegram ,About Berlin,Cold War|Berlin\n")
+    expected = _fingerprint_by_the_documented_rule(
+        "archive", {"title": " Telegram ", "summary": "About Berlin", "subjects": "Cold War|Berlin"}
+    )
+    assert list(ImportKey.objects.values_list("key", flat=True)) == [expected]
+
+
+def test_the_parser_thread_ends_when_an_import_stops_early(monkeypatch):
+    import threading
+
+    from accessions.importing import importer
+
+    def failing_write(**kwargs):
+        raise RuntimeError("the disk is full")
+
+    # The writer fails on the first batch while the parser thread still has rows to give.
+    monkeypatch.setattr(importer, "write_batch", failing_write)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        import_records(
+            stream=csv_file("title\n" + "".join(f"Row {n}\n" for n in range(20000))),
+            batch_size=500,
+        )
+    assert not [t for t in threading.enumerate() if t.name == "import-parser"]
+    assert not Record.objects.exists()

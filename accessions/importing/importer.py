@@ -9,6 +9,7 @@ from typing import BinaryIO
 from django.db import transaction
 
 from accessions.importing.formats import FORMATS, Format, detect_format, is_atom_header
+from accessions.importing.parsing import parsed_batches
 from accessions.importing.plan import CREATE, UNCHANGED, UPDATE, Planner, RowError
 from accessions.importing.reader import CsvSource, ImportFileError
 from accessions.importing.statistics import PlannerStatistics
@@ -121,7 +122,7 @@ def import_records(
     statistics = PlannerStatistics()
     try:
         with transaction.atomic():
-            for batch in _batches(source, batch_size):
+            for batch in parsed_batches(source, fmt, batch_size):
                 rows = planner.plan_batch(batch)
                 ok = report.ok and not any(row.errors for row in rows)
                 if dry_run:
@@ -172,17 +173,6 @@ def _choose_format(name: str | None, columns: list[str]) -> Format:
         raise ImportFileError(
             f"Unknown format “{name}”; use one of: {', '.join([*FORMATS, 'atom'])}."
         ) from None
-
-
-def _batches(source: CsvSource, size: int):
-    batch = []
-    for row in source:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _record(report: ImportReport, rows) -> None:

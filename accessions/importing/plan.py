@@ -1,20 +1,16 @@
 """The dry run: parse and check each row, and say what importing it would do to the catalogue."""
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from accessions.dates import ParsedDate, parse_document_date
-from accessions.importing.formats import FOREIGN_FIELDS, MANY_FIELDS, TEXT_FIELDS, Format
-from accessions.importing.reader import SourceRow
-from accessions.importing.vocabularies import NAME_LENGTH, Vocabulary
+from accessions.importing.formats import FOREIGN_FIELDS, Format
+from accessions.importing.vocabularies import Vocabulary
 from accessions.models import ImportKey, Record, RecordText
 from accessions.numbering import peek_next_record_id
-from accessions.workflow import TRANSITIONS, missing_for_publication
+from accessions.workflow import TRANSITIONS, missing_values
 
 Status = Record.Status
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
@@ -81,87 +77,6 @@ def status_value(text: str) -> str | None:
     return None
 
 
-def row_fingerprint(fmt: Format, values: dict[str, str]) -> str:
-    """Same content, same key: how a row without a record id is recognised on a re-import."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(fmt.name.encode())
-    for column in sorted(values):
-        digest.update(b"\x1f" + column.encode() + b"\x1e" + values[column].strip().encode())
-    return f"row:{digest.hexdigest()}"
-
-
-def parse_row(source: SourceRow, fmt: Format) -> PlannedRow:
-    """Turn a file row into record values; problems become row errors, never exceptions."""
-    row = PlannedRow(number=source.number)
-    if source.extra_cells:
-        row.error("", f"has {source.extra_cells} more cell(s) than the header has columns.")
-    for column, raw in source.values.items():
-        name = fmt.field_for(column)
-        if name is None:
-            continue
-        value = (raw or "").strip()
-        if value.upper() in fmt.null_words:
-            value = ""
-        if name == "record_id":
-            if value:
-                if not value.isdigit() or int(value) <= 0:
-                    row.error(column, f"“{value}” is not a record id (a positive whole number).")
-                else:
-                    row.record_id = int(value)
-        elif name in TEXT_FIELDS:
-            limit = MAX_LENGTHS.get(name)
-            if limit and len(value) > limit:
-                row.error(column, f"is {len(value)} characters long; the most allowed is {limit}.")
-            if name == "date" and value:
-                try:
-                    row.parsed_date = parse_date_cached(value)
-                except ValidationError as error:
-                    row.error(column, " ".join(error.messages))
-            row.texts[TEXT_COLUMNS[name]] = value
-        elif name == "text":
-            row.main_text = value
-        elif name == "original_upload_date":
-            row.has_upload_date = True
-            if value:
-                try:
-                    row.upload_date = date.fromisoformat(value)
-                except ValueError:
-                    row.error(column, f"“{value}” is not a date in the form YYYY-MM-DD.")
-        elif name == "status":
-            if value:
-                row.status = status_value(value)
-                if row.status is None:
-                    choices = ", ".join(value for value, _ in Status.choices)
-                    row.error(column, f"“{value}” is not a status; use one of {choices}.")
-        elif name in FOREIGN_FIELDS:
-            # A rights statement is free text that may hold the separator itself.
-            try:
-                values = [value] if name == "rights" else fmt.split(value)
-            except ValueError as error:
-                row.error(column, f"“{value[:40]}” {error}.")
-                continue
-            values = [v for v in values if v]
-            if len(values) > 1:
-                row.error(column, f"takes one value, not {len(values)}.")
-            elif values and len(values[0]) > NAME_LENGTH and name != "rights":
-                row.error(column, f"“{values[0][:40]}…” is longer than {NAME_LENGTH} characters.")
-            row.foreign[name] = values[0] if values else ""
-        elif name in MANY_FIELDS:
-            try:
-                names = list(dict.fromkeys(fmt.split(value)))
-            except ValueError as error:
-                row.error(column, f"“{value[:40]}” {error}.")
-                continue
-            for too_long in (n for n in names if len(n) > NAME_LENGTH):
-                row.error(column, f"“{too_long[:40]}…” is longer than {NAME_LENGTH} characters.")
-            row.many[name] = names
-    if "title" in row.texts and not row.texts["title"]:
-        row.error("title", "is empty; every record needs a title.")
-    if row.record_id is None:
-        row.key = row_fingerprint(fmt, source.values)
-    return row
-
-
 class IdAllocator:
     """Hands out record ids to new rows: reserved for real, or counted ahead in a dry run."""
 
@@ -217,8 +132,8 @@ class Planner:
     def may(self, permission: str) -> bool:
         return self.user is not None and self.user.has_perm(permission)
 
-    def plan_batch(self, sources: list[SourceRow]) -> list[PlannedRow]:
-        rows = [parse_row(source, self.fmt) for source in sources]
+    def plan_batch(self, rows: list[PlannedRow]) -> list[PlannedRow]:
+        """Decide what to do with these parsed rows (parsing.RowParser made them)."""
         self._check_duplicates(rows)
         self._prime_vocabularies(rows)
         self._load_existing(rows)
@@ -382,29 +297,25 @@ class Planner:
         row.changes.append("status")
 
     def _missing_for_publication(self, row: PlannedRow) -> list[str]:
-        values = {**(row.existing or {}), **row.texts}
+        existing = row.existing or {}
+        values = {**existing, **row.texts}
         rights = row.foreign.get("rights")
-        record = Record(
-            pk=(row.existing or {}).get("id"),
+        if rights is None:
+            rights_id = existing.get("rights_id")
+        else:
+            # A statement the import creates has no id yet; any value here is a statement.
+            rights_id = (self.vocabularies["rights"].get(rights) or -1) if rights else None
+        summary = values.get("summary") or ""
+        if row.main_text or summary.strip():
+            # The text the import writes counts as the record's text.
+            has_text = True
+        elif "id" in existing:
+            has_text = RecordText.objects.filter(record_id=existing["id"]).exists()
+        else:
+            has_text = False
+        return missing_values(
             title=values.get("title") or "",
             date_text=values.get("date_text") or "",
-            summary=values.get("summary") or "",
-            rights_id=(row.existing or {}).get("rights_id") if rights is None else None,
+            rights_id=rights_id,
+            has_summary_or_text=has_text,
         )
-        if rights:
-            # A statement the import creates has no id yet; any value here is a statement.
-            record.rights_id = self.vocabularies["rights"].get(rights) or -1
-        if row.main_text:
-            # The text the import writes counts as the record's text.
-            return missing_for_publication(_with_summary(record))
-        if record.pk is None and not record.summary.strip():
-            # A new record has no texts yet, and an unsaved record cannot be asked for them.
-            return [m for m in missing_for_publication(_with_summary(record))] + [
-                "a summary or a text"
-            ]
-        return missing_for_publication(record)
-
-
-def _with_summary(record: Record) -> Record:
-    record.summary = "-"
-    return record

@@ -127,18 +127,30 @@ class CsvSource:
                 line=self._reader.line_num,
             ) from None
 
-    def __iter__(self) -> Iterator[SourceRow]:
+    def cells(self) -> Iterator[tuple[int, list[str], int]]:
+        """(row number, cells, extra cells) per row: one cell per header column, in order."""
         width = len(self.columns)
         number = 1
         while (raw := self._next_raw()) is not None:
             number += 1
-            if not any(cell.strip() for cell in raw):
-                continue  # blank lines, often at the end of a spreadsheet export
-            extra = sum(1 for cell in raw[width:] if cell.strip())
-            # Spreadsheets drop trailing empty cells; a missing cell is an empty one.
-            raw += [""] * (width - len(raw))
-            values = dict(zip(self.columns, raw, strict=False))
+            if len(raw) == width:
+                if not any(raw) or not "".join(raw).strip():
+                    continue  # blank lines, often at the end of a spreadsheet export
+                extra = 0
+            else:
+                if not any(cell.strip() for cell in raw):
+                    continue
+                extra = sum(1 for cell in raw[width:] if cell.strip())
+                # Spreadsheets drop trailing empty cells; a missing cell is an empty one.
+                raw = raw[:width] + [""] * (width - len(raw))
             self.rows_read += 1
+            yield number, raw, extra
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        for number, raw, extra in self.cells():
             yield SourceRow(
-                number=number, line=self._reader.line_num, values=values, extra_cells=extra
+                number=number,
+                line=self._reader.line_num,
+                values=dict(zip(self.columns, raw, strict=True)),
+                extra_cells=extra,
             )

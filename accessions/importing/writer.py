@@ -3,6 +3,7 @@
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -74,36 +75,42 @@ def bulk_insert(model, attnames: list[str], rows: Iterable[tuple]) -> None:
         )
 
 
-def _derive_dates(record: Record) -> None:
+def _derive_dates(values: dict) -> None:
     """What Record.save() derives from date_text; bulk writes bypass save()."""
-    text = record.date_text.strip()
+    text = values["date_text"].strip()
     if text:
         parsed = parse_date_cached(text)
-        record.date_display, record.date_start, record.date_end = (
+        values["date_display"], values["date_start"], values["date_end"] = (
             parsed.display,
             parsed.start,
             parsed.end,
         )
-        record.date_approximate = parsed.approximate
+        values["date_approximate"] = parsed.approximate
     else:
-        record.date_display, record.date_start, record.date_end = "", None, None
-        record.date_approximate = False
+        values["date_display"], values["date_start"], values["date_end"] = "", None, None
+        values["date_approximate"] = False
 
 
-def _apply_values(
-    record: Record, row: PlannedRow, vocabularies: dict[str, Vocabulary], now
-) -> None:
-    for column, value in row.texts.items():
-        setattr(record, column, value)
+def _apply_values(values: dict, row: PlannedRow, vocabularies: dict[str, Vocabulary], now) -> None:
+    """Set a record's column values (by attname) from a checked row."""
+    values.update(row.texts)
     if row.has_upload_date:
-        record.original_upload_date = row.upload_date
+        values["original_upload_date"] = row.upload_date
     for name, value in row.foreign.items():
-        setattr(record, FOREIGN_COLUMNS[name], vocabularies[name].get(value) if value else None)
-    record.status = row.new_status
+        values[FOREIGN_COLUMNS[name]] = vocabularies[name].get(value) if value else None
+    values["status"] = row.new_status
     if row.transition == "publish":
         # As the workflow does on publication: keep earlier dates, fill empty ones.
-        record.published_at = record.published_at or now
-        record.original_upload_date = record.original_upload_date or timezone.localdate(now)
+        values["published_at"] = values.get("published_at") or now
+        values["original_upload_date"] = values.get("original_upload_date") or (
+            timezone.localdate(now)
+        )
+
+
+@cache
+def _record_defaults() -> dict:
+    """Every concrete column of a new record with its default, by attname."""
+    return {field.attname: field.get_default() for field in Record._meta.concrete_fields}
 
 
 def _create_vocabulary_values(rows: list[PlannedRow], vocabularies: dict[str, Vocabulary]) -> None:
@@ -188,45 +195,41 @@ def write_batch(
     for row, record_id in zip(without_id, ids.take(len(without_id)), strict=True):
         row.record_id = record_id
     new_records = []
+    defaults = _record_defaults()
     for row in creates:
-        record = Record(record_id=row.record_id, created_by_id=user_pk, updated_by_id=user_pk)
-        _apply_values(record, row, vocabularies, now)
-        _derive_dates(record)
-        new_records.append(record)
-    _insert_records(new_records, now)
-    if any(record.pk is None for record in new_records):
-        by_id = dict(
-            Record.objects.filter(record_id__in=[r.record_id for r in creates]).values_list(
-                "record_id", "id"
-            )
-        )
-        for record in new_records:
-            record.pk = by_id[record.record_id]
-    pks = {row.number: record.pk for row, record in zip(creates, new_records, strict=True)}
+        values = {
+            **defaults,
+            "record_id": row.record_id,
+            "created_by_id": user_pk,
+            "updated_by_id": user_pk,
+            "created_at": now,
+            "updated_at": now,
+        }
+        _apply_values(values, row, vocabularies, now)
+        _derive_dates(values)
+        new_records.append(values)
+    pks = dict(zip((row.number for row in creates), _insert_records(new_records), strict=True))
 
     # Rows that change different fields are updated in separate statements, so that no
     # statement writes a field whose current value was never loaded.
     groups: dict[frozenset, list[Record]] = defaultdict(list)
     for row in updates:
-        existing = row.existing
-        record = Record(id=existing["id"], record_id=existing["record_id"])
-        for column, value in existing.items():
-            setattr(record, column, value)
-        _apply_values(record, row, vocabularies, now)
+        values = dict(row.existing)
+        _apply_values(values, row, vocabularies, now)
         fields = {"updated_at", "updated_by", "status", "published_at"}
         for change in row.changes:
             if change == "date_text":
                 fields.update(["date_text", *DATE_COLUMNS])
-                _derive_dates(record)
+                _derive_dates(values)
             elif change in FOREIGN_COLUMNS:
                 fields.add(change)
             elif change not in MANY_FIELDS and change not in ("status", "text"):
                 fields.add(change)
         if row.transition == "publish":
             fields.add("original_upload_date")
-        record.updated_at, record.updated_by_id = now, user_pk
-        groups[frozenset(fields)].append(record)
-        pks[row.number] = existing["id"]
+        values["updated_at"], values["updated_by_id"] = now, user_pk
+        groups[frozenset(fields)].append(Record(**values))
+        pks[row.number] = values["id"]
     for fields, records in groups.items():
         Record.objects.bulk_update(records, sorted(fields), batch_size=1000)
 
@@ -251,24 +254,32 @@ def write_batch(
     return list(pks.values())
 
 
-def _insert_records(records: list[Record], now) -> None:
-    for record in records:
-        record.created_at = record.updated_at = now
+def _insert_records(records: list[dict]) -> list[int]:
+    """Insert new records given as column values by attname; return their pks in order."""
     if connection.vendor == "postgresql":
         # COPY returns no ids, so take them from the table's sequence first, in one
         # statement, rather than reading the new rows back by record id afterwards.
-        table = Record._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(records)],
+                [Record._meta.db_table, len(records)],
             )
-            for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
-                record.pk = pk
-        attnames = [field.attname for field in Record._meta.concrete_fields]
-        bulk_insert(Record, attnames, ([getattr(r, name) for name in attnames] for r in records))
-    else:
-        Record.objects.bulk_create(records, batch_size=1000)
+            pks = [pk for (pk,) in cursor.fetchall()]
+        for values, pk in zip(records, pks, strict=True):
+            values["id"] = pk
+        attnames = list(_record_defaults())
+        bulk_insert(Record, attnames, ([values[name] for name in attnames] for values in records))
+        return pks
+    objects = [Record(**values) for values in records]
+    Record.objects.bulk_create(objects, batch_size=1000)
+    if any(record.pk is None for record in objects):
+        by_id = dict(
+            Record.objects.filter(record_id__in=[r.record_id for r in objects]).values_list(
+                "record_id", "id"
+            )
+        )
+        return [by_id[record.record_id] for record in objects]
+    return [record.pk for record in objects]
 
 
 def _event(row: PlannedRow, record_pk: int, user_pk, source_name: str, now) -> tuple:
