@@ -5,6 +5,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
+
 from accessions.dates import ParsedDate, parse_document_date
 from accessions.importing.formats import FOREIGN_FIELDS, Format
 from accessions.importing.vocabularies import Vocabulary
@@ -75,6 +77,30 @@ def status_value(text: str) -> str | None:
         if wanted in (value, label.lower().replace(" ", "_")):
             return value
     return None
+
+
+def _imported_keys(keys: list[str]) -> list[tuple[str, int]]:
+    """(key, record id) of the keys an earlier import stored.
+
+    The keys are looked up alone, and the few found joined to their records afterwards: a
+    join in one statement was planned as a scan of the whole record table per batch once
+    a large import had grown it. On PostgreSQL the keys go as one array parameter.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT record_id, key FROM {ImportKey._meta.db_table} "
+                "WHERE key = ANY(%s) AND record_id IS NOT NULL",
+                [keys],
+            )
+            by_pk = dict(cursor.fetchall())
+    else:
+        found = ImportKey.objects.filter(key__in=keys, record__isnull=False)
+        by_pk = dict(found.values_list("record_id", "key"))
+    if not by_pk:
+        return []
+    ids = Record.objects.filter(pk__in=by_pk).values_list("pk", "record_id")
+    return [(by_pk[pk], record_id) for pk, record_id in ids]
 
 
 class IdAllocator:
@@ -186,9 +212,7 @@ class Planner:
         by_id = {row.record_id: row for row in rows if row.record_id is not None}
         by_key = {row.key: row for row in rows if row.key is not None}
         if by_key:
-            for key, record_id in ImportKey.objects.filter(key__in=by_key).values_list(
-                "key", "record__record_id"
-            ):
+            for key, record_id in _imported_keys(list(by_key)):
                 by_key[key].record_id = record_id
                 by_key[key].action = UNCHANGED
                 by_key[key].changes = ["already imported from the same row"]
