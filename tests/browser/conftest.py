@@ -5,10 +5,41 @@ One browser serves the whole session; each test gets a fresh context (cookies, s
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.browser.support import AXE_SCRIPT, CHROMIUM_ARGS, WIDTHS
+
+
+class TakingTurnsOnSharedSqlite(ThreadedWSGIServer):
+    """The live server, with requests taking turns when they share one SQLite connection.
+
+    With SQLite the test database lives in memory, and every request thread is handed the
+    test's own connection; a page that loads several images at once then ran statements
+    on that connection from two threads together, and sqlite3 failed ("bad parameter or
+    other API misuse"). PostgreSQL gives each thread its own connection and keeps the
+    requests concurrent.
+    """
+
+    turn = threading.Lock()
+
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+
+        # Per request, not per connection: a browser's keep-alive connection stays open
+        # between requests and would hold the turn.
+        def taking_turns(environ, start_response):
+            with self.turn:
+                return application(environ, start_response)
+
+        return super().set_app(taking_turns)
+
+
+LiveServerThread.server_class = TakingTurnsOnSharedSqlite
 
 
 def find_chromium() -> str | None:
