@@ -71,7 +71,9 @@ def parse_date_cached(text: str) -> ParsedDate:
     return parse_document_date(text)
 
 
+@lru_cache(maxsize=64)
 def status_value(text: str) -> str | None:
+    """The status a cell names, by value or label in any case; None if it names none."""
     wanted = text.strip().lower().replace(" ", "_")
     for value, label in Status.choices:
         if wanted in (value, label.lower().replace(" ", "_")):
