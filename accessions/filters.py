@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
 from accessions.search.facets import FACETS, lookup_values
@@ -92,7 +93,16 @@ class FacetFilter(django_filters.Filter):
             return qs
         ids = [label.id for label in value]
         matching = SearchFacet.objects.filter(facet=self.definition.facet, value__in=ids)
+        matching = self.parent.keep_sampled(matching, "entry_id")
         return qs.filter(pk__in=matching.values("entry_id"))
+
+
+class Remainder(Func):
+    """`a % b` with SQL's own operator (SQLite's MOD() calls back into Python for each row)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " %% "
+    output_field = IntegerField()
 
 
 class SearchForm(forms.Form):
@@ -144,6 +154,10 @@ class SearchFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "has_scan takes 1 (only records with scans) or nothing."},
     )
 
+    # While set, an SQL expression for the sample's stride: every subquery keeps only the
+    # entries whose pk is a multiple of it (see sampled_queryset_without).
+    sample_stride_sql: str | None = None
+
     class Meta:
         model = SearchEntry
         fields = []
@@ -170,6 +184,8 @@ class SearchFilter(django_filters.FilterSet):
             query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
             return queryset.filter(document=query)
         match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        if self.sample_stride_sql:
+            match += f" AND rowid %% {self.sample_stride_sql} = 0"
         if positive := keywords.fts5_positive():
             queryset = queryset.filter(pk__in=RawSQL(match, [positive]))
         if negative := keywords.fts5_negative():
@@ -184,6 +200,7 @@ class SearchFilter(django_filters.FilterSet):
 
     def filter_has_scan(self, queryset, name, value):
         matching = SearchFacet.objects.filter(facet=Facet.SCAN, value=1)
+        matching = self.keep_sampled(matching, "entry_id")
         return queryset.filter(pk__in=matching.values("entry_id"))
 
     def filter_queryset(self, queryset):
@@ -193,6 +210,30 @@ class SearchFilter(django_filters.FilterSet):
     def queryset_without(self, *names: str):
         """The filtered queryset with some filters left out: for a facet's own counts."""
         return self._apply(self.queryset, skip=names)
+
+    def sampled_queryset_without(self, *names: str, stride_sql: str):
+        """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.
+
+        Each filter's subquery applies the stride too, so that the database never collects
+        every entry a common word or facet value matches only to drop most of them.
+        """
+        self.sample_stride_sql = stride_sql
+        try:
+            queryset = self._apply(self.queryset, skip=names)
+        finally:
+            self.sample_stride_sql = None
+        return self._keep_multiples(queryset, "pk", stride_sql)
+
+    def keep_sampled(self, queryset, field: str):
+        """The queryset cut to the sample while sampling; unchanged otherwise."""
+        if not self.sample_stride_sql:
+            return queryset
+        return self._keep_multiples(queryset, field, self.sample_stride_sql)
+
+    @staticmethod
+    def _keep_multiples(queryset, field: str, stride_sql: str):
+        stride = RawSQL(stride_sql, [], output_field=IntegerField())
+        return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
     def _apply(self, queryset, skip):
         for name, value in self.form.cleaned_data.items():

@@ -115,3 +115,30 @@ def test_a_chosen_value_the_sample_misses_stays_ticked(
     language = next(group for group in result.facets if group.param == "language")
     assert [(value.value, value.selected) for value in language.values] == [("fr", True)]
     assert 'value="fr" checked' in response.content.decode()
+
+
+def test_an_estimate_under_keywords_and_a_filter_counts_every_second_entry_twice(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [
+        make_record(title=f"Satellite log {number}", languages=[french if number % 3 else english])
+        for number in range(12)
+    ]
+    make_record(status="draft", title="Satellite draft", languages=[english, french])
+    # Twelve published entries and a sample size of six: every second pk is sampled, and
+    # the keyword and language subqueries must keep the same entries as the entries do.
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", 6)
+    sampled = [record for record in records if record.pk % 2 == 0]
+    in_french = [record for record in sampled if french in record.languages.all()]
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    assert result.estimated
+    assert result.total == max(len(in_french) * 2, engine.EXACT_COUNT_LIMIT + 1)
+    language = next(group for group in result.facets if group.param == "language")
+    # The language counts ignore the language filter: every sampled match, by language.
+    assert {value.value: value.count for value in language.values} == {
+        "en": (len(sampled) - len(in_french)) * 2,
+        "fr": len(in_french) * 2,
+    }

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Count, F, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Mod
 from django.http import QueryDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +22,7 @@ from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
+from accessions.search.keywords import KeywordQuery
 from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
@@ -146,18 +146,23 @@ def run_search(
         active=_active_filters(cleaned),
     )
     entries = search_filter.qs
-    unfiltered = not search_filter.active_filter_names()
-    if unfiltered:
+    active = search_filter.active_filter_names()
+    # Only required words narrow the search: the FTS5 table, which holds published records
+    # only, answers alone, without collecting its matches into a list of entries first.
+    fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
+    if not active:
         result.total = _published_total()
     else:
         # Counting stops one past the limit: that says whether to count exactly or estimate.
-        result.total = entries.values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+        result.total = _capped_count(keywords if fts_alone else entries, EXACT_COUNT_LIMIT + 1)
         result.estimated = result.total > EXACT_COUNT_LIMIT
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
     offset = (result.page_number - 1) * page_size
-    page_pks = _page_pks(entries, keywords, sort, offset, page_size, bounded=result.estimated)
+    page_pks = _page_pks(
+        entries, keywords, sort, offset, page_size, bounded=result.estimated, fts_alone=fts_alone
+    )
     _fill_facets(result, search_filter, cleaned, facet_limit)
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -239,7 +244,25 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     return active
 
 
-def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[int]:
+def _capped_count(entries_or_keywords, cap: int) -> int:
+    """How many entries match, counting no further than `cap`.
+
+    Given keywords instead of entries (SQLite only), counts their FTS5 matches directly.
+    """
+    if isinstance(entries_or_keywords, KeywordQuery):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT rowid FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+                [entries_or_keywords.fts5_positive(), cap],
+            )
+            return cursor.fetchone()[0]
+    return entries_or_keywords.values("pk")[:cap].count()
+
+
+def _page_pks(
+    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
+) -> list[int]:
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
@@ -253,15 +276,23 @@ def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
     # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid.
-    inner_sql, inner_params = entries.values("pk").query.sql_with_params()
+    narrowing, narrowing_params = "", []
+    if not fts_alone:
+        inner_sql, narrowing_params = entries.values("pk").query.sql_with_params()
+        # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
+        narrowing = f"AND +rowid IN ({inner_sql})"
+    # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
+    # (never fewer than the page needs): bm25 over every match of a common word costs more
+    # than the rest of the request.
+    bound = f"LIMIT {max(EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
-            f"AND +rowid IN ({inner_sql}) "
+            f"SELECT rowid FROM (SELECT rowid, "
             # OCR text (the last column) is machine-read and unchecked: it ranks lowest.
-            f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2), rowid LIMIT %s OFFSET %s",
-            [keywords.fts5_positive(), *inner_params, limit, offset],
+            f"bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2) AS score "
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s {narrowing} {bound}) "
+            f"ORDER BY score, rowid LIMIT %s OFFSET %s",
+            [keywords.fts5_positive(), *narrowing_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -283,13 +314,17 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
             .order_by()
         )
     elif shared:
-        querysets.append(_facet_counts(search_filter.qs, shared, sampled=sampled))
+        entries = _sample_of(search_filter) if sampled else search_filter.qs
+        querysets.append(_facet_counts(entries, shared, sampled=sampled))
     for _param, facet, own in groups:
         if active.intersection(own):
-            entries = search_filter.queryset_without(*own)
+            if sampled:
+                entries = _sample_of(search_filter, *own)
+            else:
+                entries = search_filter.queryset_without(*own)
             querysets.append(_facet_counts(entries, [facet], sampled=sampled))
     if sampled:
-        querysets.append(_sample_row(_sampled(search_filter.qs)))
+        querysets.append(_sample_row(_sample_of(search_filter)))
     combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
@@ -390,12 +425,14 @@ def _stride_sql() -> str:
     )
 
 
-def _sampled(entries):
-    """The entries whose pk is a multiple of the stride: about SAMPLE_SIZE, evenly spread.
+def _sample_of(search_filter, *without: str):
+    """The entries matching the filters (less those named) whose pk is a multiple of the
+    stride: about SAMPLE_SIZE of the archive, evenly spread.
 
     A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
     multiples are generated and looked up by primary key, so the sample reads only its own
-    rows, not every match; SQLite tests the cheap modulo on each row.
+    rows, not every match. On SQLite each filter's subquery keeps only the multiples itself,
+    so a common word's thousands of FTS5 matches are never collected just to be dropped.
     """
     stride = f"COALESCE({_stride_sql()}, 1)"
     if connection.vendor == "postgresql":
@@ -403,9 +440,8 @@ def _sampled(entries):
         multiples = RawSQL(
             f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
         )
-        return entries.filter(pk__in=multiples)
-    bucket = Mod(F("pk"), RawSQL(stride, [], output_field=IntegerField()))
-    return entries.alias(sample_bucket=bucket).filter(sample_bucket=0)
+        return search_filter.queryset_without(*without).filter(pk__in=multiples)
+    return search_filter.sampled_queryset_without(*without, stride_sql=stride)
 
 
 def _sample_row(sampled_entries):
@@ -430,9 +466,8 @@ def _rounded(number: int) -> int:
 
 
 def _facet_counts(entries, facets, *, sampled=False):
+    """Counts of the facets' values over `entries` (already cut to the sample when sampled)."""
     kinds = [facet.value for facet in facets]
-    if sampled:
-        entries = _sampled(entries)
     if sampled and connection.vendor == "postgresql":
         # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
         # row of a kind; collected into an array first, the sample drives primary-key lookups.
@@ -452,7 +487,14 @@ def _facet_counts(entries, facets, *, sampled=False):
 def _hits(page_pks: list[int], keywords) -> list[SearchHit]:
     if not page_pks:
         return []
-    records = Record.objects.published().filter(pk__in=page_pks).select_related("document_type")
+    # No ORDER BY (the page order is page_pks'): SQLite would otherwise walk the whole
+    # record_id index for the model's default ordering instead of looking up 20 primary keys.
+    records = (
+        Record.objects.published()
+        .filter(pk__in=page_pks)
+        .select_related("document_type")
+        .order_by()
+    )
     snippet_sql = _snippet_sql(keywords)
     if snippet_sql:
         records = records.annotate(highlighted=snippet_sql)
