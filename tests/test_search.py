@@ -212,6 +212,14 @@ def test_sort_orders_by_date_title_and_upload(client, catalogue):
     assert titles == sorted(titles)
 
 
+def test_date_sort_under_a_date_filter_lists_overlapping_records_oldest_first(client, catalogue):
+    records = catalogue["records"]
+    oldest_first = search(client, "date_from=1961-09&sort=date")
+    assert record_ids(oldest_first) == [records[name].record_id for name in ("letter", "grain")]
+    newest_first = search(client, "date_to=1970&sort=-date")
+    assert record_ids(newest_first) == [records[name].record_id for name in ("letter", "wall")]
+
+
 def test_drafts_and_withdrawn_records_are_absent_from_results_and_every_count(client, catalogue):
     response = search(client, q="missiles Cuba Khrushchev")
     html = response.content.decode()

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from accessions.filters import SearchFilter
+from accessions.filters import SearchFilter, Unindexed
 from accessions.models import Record, RecordText
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
@@ -161,7 +161,14 @@ def run_search(
         return result
     offset = (result.page_number - 1) * page_size
     page_pks = _page_pks(
-        entries, keywords, sort, offset, page_size, bounded=result.estimated, fts_alone=fts_alone
+        entries,
+        keywords,
+        sort,
+        offset,
+        page_size,
+        bounded=result.estimated,
+        fts_alone=fts_alone,
+        date_from="date_from" in active,
     )
     _fill_facets(result, search_filter, cleaned, facet_limit)
     if result.estimated and result.page_number > result.num_pages:
@@ -260,11 +267,19 @@ def _capped_count(entries_or_keywords, cap: int) -> int:
     return entries_or_keywords.values("pk")[:cap].count()
 
 
+def _ordering(sort: str, *, date_from: bool) -> list:
+    if sort == "date" and date_from:
+        # Oldest first from date_from on: walking the date index from the oldest entry would
+        # visit every entry that ended before date_from; sorting the matches is cheaper.
+        return [Unindexed("date_start").asc(nulls_last=True), "pk"]
+    return ORDERINGS[sort]
+
+
 def _page_pks(
-    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
+    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False, date_from=False
 ) -> list[int]:
     if sort != "relevance":
-        ordered = entries.order_by(*ORDERINGS[sort])
+        ordered = entries.order_by(*_ordering(sort, date_from=date_from))
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if connection.vendor == "postgresql":
         query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
