@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
-from accessions.search.facets import FACETS, lookup_values
+from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
 from accessions.search_models import Facet, SearchEntry, SearchFacet
@@ -252,10 +252,33 @@ class SearchFilter(django_filters.FilterSet):
         return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
     def _apply(self, queryset, skip):
-        for name, value in self.form.cleaned_data.items():
+        for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
             if name in self.filters and name not in skip:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    @staticmethod
+    def _selective_first(item) -> tuple:
+        """Facet filters by how few records their values have, then keywords, then the rest.
+
+        SQLite loops over the first `pk IN (…)` subquery and probes the others: the smallest
+        set should lead. A common word's FTS5 matches can be most of the archive, and the
+        kept totals say how many records each chosen value has.
+        """
+        name, value = item
+        if name in FACETS_BY_PARAM and value:
+            return (0, sum(label.total for label in value))
+        return (1 if name == "q" else 2, 0)
+
+    def upper_bound(self, *, without: tuple[str, ...] = ()) -> int | None:
+        """At most how many entries the active facet filters (less those named) can match,
+        from the kept totals; None when no facet filter is left to bound them."""
+        bounds = [
+            sum(label.total for label in value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value and name not in without
+        ]
+        return min(bounds) if bounds else None
 
     def active_filter_names(self) -> list[str]:
         return [

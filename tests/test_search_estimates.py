@@ -142,3 +142,53 @@ def test_an_estimate_under_keywords_and_a_filter_counts_every_second_entry_twice
         "en": (len(sampled) - len(in_french)) * 2,
         "fr": len(in_french) * 2,
     }
+
+
+def test_a_facet_whose_filter_hides_many_matches_is_estimated_while_the_total_is_exact(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [
+        make_record(title=f"Satellite memo {number}", languages=[french if number < 2 else english])
+        for number in range(7)
+    ]
+    make_record(status="draft", title="Satellite draft", languages=[french])
+    # Seven published entries and a sample size of three: every second pk is sampled.
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", 3)
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    # Two French matches: counted exactly. The language counts ignore the language filter,
+    # which leaves seven matches, past the limit of three: those are estimated.
+    assert (result.total, result.estimated) == (2, False)
+    assert result.estimated_groups == {"language"}
+    sampled = [record for record in records if record.pk % 2 == 0]
+    expected = {
+        code: 2 * sum(1 for record in sampled if record.languages.filter(code=code).exists())
+        for code in ("en", "fr")
+    }
+    language = next(group for group in result.facets if group.param == "language")
+    shown = {value.value: value.count for value in language.values}
+    # The chosen value stays listed (and ticked) even when the sample holds none of it.
+    assert shown == {code: count for code, count in expected.items() if count or code == "fr"}
+    html = response.content.decode()
+    assert "Counts estimated from a sample." in html and "About" not in html
+
+
+def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    for number in range(5):
+        make_record(title=f"Report {number}", languages=[english])
+    make_record(title="Rapport", languages=[french])
+    make_record(status="draft", title="Draft report", languages=[english, french])
+    monkeypatch.setattr(engine, "SAMPLE_SIZE", 3)
+    result = search(client, "language=en").context["result"]
+    # Five matches past the limit of three: the search is estimated, but the language counts
+    # ignore the only filter and are the kept totals, exact and without the draft.
+    assert result.estimated
+    assert "language" not in result.estimated_groups
+    language = next(group for group in result.facets if group.param == "language")
+    assert {value.value: value.count for value in language.values} == {"en": 5, "fr": 1}

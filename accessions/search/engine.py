@@ -100,6 +100,10 @@ class SearchResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # True when the total and facet counts are estimates (more than EXACT_COUNT_LIMIT matches).
     estimated: bool = False
+    # The groups (facet params, "decade", "has_scan") whose counts are estimated: all but the
+    # kept totals when the search is estimated, or one whose own filter is on when ignoring
+    # it leaves more than EXACT_COUNT_LIMIT matches.
+    estimated_groups: set[str] = field(default_factory=set)
 
     @property
     def is_valid(self) -> bool:
@@ -150,12 +154,25 @@ def run_search(
     # Only required words narrow the search: the FTS5 table, which holds published records
     # only, answers alone, without collecting its matches into a list of entries first.
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
+    sampled_groups: set[str] = set()
     if not active:
         result.total = _published_total()
     else:
-        # Counting stops one past the limit: that says whether to count exactly or estimate.
-        result.total = _capped_count(keywords if fts_alone else entries, EXACT_COUNT_LIMIT + 1)
+        # The counts stop one past the limit: that says whether to count exactly or estimate,
+        # for the search and for each facet whose own filter is on (its counts ignore it).
+        sized = _sized_groups(search_filter)
+        sizes = _capped_counts(
+            [keywords if fts_alone else entries]
+            + [search_filter.queryset_without(*own) for _, own in sized],
+            EXACT_COUNT_LIMIT + 1,
+        )
+        result.total = sizes[0]
         result.estimated = result.total > EXACT_COUNT_LIMIT
+        sampled_groups = {
+            param
+            for (param, _), size in zip(sized, sizes[1:], strict=True)
+            if result.estimated or size > EXACT_COUNT_LIMIT
+        }
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
@@ -170,7 +187,7 @@ def run_search(
         fts_alone=fts_alone,
         date_from="date_from" in active,
     )
-    _fill_facets(result, search_filter, cleaned, facet_limit)
+    _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups)
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
@@ -251,20 +268,51 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     return active
 
 
-def _capped_count(entries_or_keywords, cap: int) -> int:
-    """How many entries match, counting no further than `cap`.
+def _capped_counts(sources: list, cap: int) -> list[int]:
+    """How many entries each source matches, counting no further than `cap`, in one query.
 
-    Given keywords instead of entries (SQLite only), counts their FTS5 matches directly.
+    A source is a queryset of entries or, on SQLite, keywords whose FTS5 matches are counted
+    directly.
     """
-    if isinstance(entries_or_keywords, KeywordQuery):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT rowid FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-                [entries_or_keywords.fts5_positive(), cap],
-            )
-            return cursor.fetchone()[0]
-    return entries_or_keywords.values("pk")[:cap].count()
+    parts, params = [], []
+    for source in sources:
+        if isinstance(source, KeywordQuery):
+            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+            source_params = [source.fts5_positive()]
+        else:
+            sql, source_params = source.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)")
+        params += [*source_params, cap]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return list(cursor.fetchone())
+
+
+def _groups() -> list[tuple[str, Facet, tuple[str, ...]]]:
+    """(param, facet, own filters) of each count group: the facets, decades and scans."""
+    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
+    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
+    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
+    return groups
+
+
+def _sized_groups(search_filter) -> list[tuple[str, tuple[str, ...]]]:
+    """(param, own filters) of the groups counted under other filters than their own.
+
+    Their counts ignore their own filter, so they count more entries than the search finds:
+    each needs its own size to tell whether to count exactly or estimate. A group whose
+    filter is the only one reads the kept totals and needs none, nor does one whose other
+    facet filters choose values of at most EXACT_COUNT_LIMIT records all told.
+    """
+    active = set(search_filter.active_filter_names())
+    sized = []
+    for param, _, own in _groups():
+        if not active.intersection(own) or not active.difference(own):
+            continue
+        bound = search_filter.upper_bound(without=own)
+        if bound is None or bound > EXACT_COUNT_LIMIT:
+            sized.append((param, own))
+    return sized
 
 
 def _ordering(sort: str, *, date_from: bool) -> list:
@@ -312,33 +360,42 @@ def _page_pks(
         return [row[0] for row in cursor.fetchall()]
 
 
-def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
-    """Count every facet in one query; each facet's counts ignore its own filter."""
+def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) -> None:
+    """Count every facet in one query; each facet's counts ignore its own filter.
+
+    The groups named in `sampled_groups` (and all but the kept totals when the search itself
+    is estimated) are counted on the sample.
+    """
     active = set(search_filter.active_filter_names())
-    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
-    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
-    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
+    groups = _groups()
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
-    sampled = result.estimated
     querysets = []
+    sampled_facets: set[int] = set()
     if not active:
         # Nothing narrows the search: the kept totals are the counts.
-        querysets.append(
-            SearchFacetTotal.objects.filter(facet__in=[f.value for f in shared], count__gt=0)
-            .values("facet", "value", "count")
-            .order_by()
-        )
+        querysets.append(_kept_totals(shared))
     elif shared:
-        entries = _sample_of(search_filter) if sampled else search_filter.qs
-        querysets.append(_facet_counts(entries, shared, sampled=sampled))
-    for _param, facet, own in groups:
-        if active.intersection(own):
-            if sampled:
-                entries = _sample_of(search_filter, *own)
-            else:
-                entries = search_filter.queryset_without(*own)
-            querysets.append(_facet_counts(entries, [facet], sampled=sampled))
-    if sampled:
+        if result.estimated:
+            sampled_facets.update(facet.value for facet in shared)
+            result.estimated_groups.update(p for p, f, own in groups if f in shared)
+            querysets.append(_facet_counts(_sample_of(search_filter), shared, sampled=True))
+        else:
+            querysets.append(_facet_counts(search_filter.qs, shared))
+    for param, facet, own in groups:
+        if not active.intersection(own):
+            continue
+        if not active.difference(own):
+            # Only this group's own filter is on, and its counts ignore it: the kept totals.
+            querysets.append(_kept_totals([facet]))
+        elif param in sampled_groups:
+            sampled_facets.add(facet.value)
+            result.estimated_groups.add(param)
+            entries = _sample_of(search_filter, *own)
+            querysets.append(_facet_counts(entries, [facet], sampled=True))
+        else:
+            entries = search_filter.queryset_without(*own)
+            querysets.append(_facet_counts(entries, [facet]))
+    if sampled_facets:
         querysets.append(_sample_row(_sample_of(search_filter)))
     combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
     selected = {
@@ -357,14 +414,14 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     if result.estimated:
         # Each sampled entry stands for `stride` entries; never below what was counted.
         result.total = max(_rounded(sampled_matches * stride), EXACT_COUNT_LIMIT + 1)
-        for by_value in counts.values():
-            for value in by_value:
-                by_value[value] = _rounded(by_value[value] * stride)
+    for facet in sampled_facets:
+        by_value = counts.setdefault(facet, {})
+        for value in by_value:
+            by_value[value] = _rounded(by_value[value] * stride)
         # A chosen value the sample missed stays listed (and ticked), or the next submit of
         # the form would drop the filter.
-        for facet, values in selected.items():
-            for value in values:
-                counts.setdefault(facet, {}).setdefault(value, 0)
+        for value in selected.get(facet, ()):
+            by_value.setdefault(value, 0)
     shown = {}
     for definition in FACETS:
         by_value = counts.setdefault(definition.facet.value, {})
@@ -422,6 +479,15 @@ def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> l
             [*params, *keep_params],
         )
         return cursor.fetchall()
+
+
+def _kept_totals(facets):
+    """The kept per-value totals of these facets, in the shape of the facet-count rows."""
+    return (
+        SearchFacetTotal.objects.filter(facet__in=[f.value for f in facets], count__gt=0)
+        .values("facet", "value", "count")
+        .order_by()
+    )
 
 
 def _published_total() -> int:
