@@ -220,6 +220,16 @@ def test_date_sort_under_a_date_filter_lists_overlapping_records_oldest_first(cl
     assert record_ids(newest_first) == [records[name].record_id for name in ("letter", "wall")]
 
 
+def test_newest_first_puts_undated_records_last_across_pages(client, catalogue):
+    records = catalogue["records"]
+    order = [records[name].record_id for name in ("grain", "letter", "wall", "undated")]
+    for page in (1, 2):
+        result = run_search(_querydict({"sort": ["-date"], "page": [str(page)]}), page_size=2)
+        assert [hit.record.record_id for hit in result.hits] == order[(page - 1) * 2 : page * 2]
+    narrowed = run_search(_querydict({"sort": ["-date"], "q": ["missiles"]}), page_size=1)
+    assert [hit.record.record_id for hit in narrowed.hits] == [records["letter"].record_id]
+
+
 def test_drafts_and_withdrawn_records_are_absent_from_results_and_every_count(client, catalogue):
     response = search(client, q="missiles Cuba Khrushchev")
     html = response.content.decode()

@@ -39,6 +39,8 @@ ORDERINGS = {
     "title": ["sort_title", "pk"],
     "-uploaded": [F("uploaded").desc(nulls_last=True), "-pk"],
 }
+# The orders whose column may be empty and whose page PostgreSQL reads in two parts.
+NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 DATE_PARAMS = ("date_from", "date_to")
 # Past this many matches, counting them all (and every facet row of each) costs more than a
 # page is worth: the total and the facet counts are estimated from a sample of about
@@ -323,9 +325,29 @@ def _ordering(sort: str, *, date_from: bool) -> list:
     return ORDERINGS[sort]
 
 
+def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
+    """A page of entries by `column` newest first, entries without one last, on PostgreSQL.
+
+    Read backwards, the ascending index puts entries without a value first, so PostgreSQL
+    sorted every entry for "DESC NULLS LAST". The dated and undated entries are read apart,
+    each from its index and no further than the page, and the page is cut from both.
+    """
+    end = offset + limit
+    dated = entries.filter(**{f"{column}__isnull": False}).order_by(F(column).desc(), "-pk")
+    undated = entries.filter(**{f"{column}__isnull": True}).order_by("-pk")
+    both = (
+        dated.values_list("pk", column)[:end]
+        .union(undated.values_list("pk", column)[:end], all=True)
+        .order_by(F(column).desc(nulls_last=True), "-pk")
+    )
+    return [pk for pk, _ in both[offset:end]]
+
+
 def _page_pks(
     entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False, date_from=False
 ) -> list[int]:
+    if sort in NEWEST_FIRST and connection.vendor == "postgresql":
+        return _newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
     if sort != "relevance":
         ordered = entries.order_by(*_ordering(sort, date_from=date_from))
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
@@ -371,10 +393,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
     querysets = []
     sampled_facets: set[int] = set()
-    if not active:
-        # Nothing narrows the search: the kept totals are the counts.
-        querysets.append(_kept_totals(shared))
-    elif shared:
+    if shared and active:
         if result.estimated:
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
@@ -397,7 +416,9 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
             querysets.append(_facet_counts(entries, [facet]))
     if sampled_facets:
         querysets.append(_sample_row(_sample_of(search_filter)))
-    combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    combined = None
+    if querysets:
+        combined = querysets[0].union(*querysets[1:], all=True) if querysets[1:] else querysets[0]
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
         for definition in FACETS
@@ -405,7 +426,11 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
     stride, sampled_matches = 1, 0
-    for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
+    if active:
+        rows = _top_counts(combined, selected, facet_limit)
+    else:
+        rows = _top_kept_totals(shared, facet_limit)
+    for facet, value, count, value_count in rows:
         if facet == SAMPLE_ROW:
             stride, sampled_matches = value, count
             continue
@@ -478,6 +503,29 @@ def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> l
             f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
             [*params, *keep_params],
         )
+        return cursor.fetchall()
+
+
+def _top_kept_totals(facets, limit: int | None) -> list[tuple]:
+    """Rows (facet, value, count, values in facet) of the top `limit` kept totals of each
+    facet (every decade and the scan count): what the unfiltered search page shows.
+
+    Each facet's top values are picked apart, so the database never ranks every value of
+    every facet at once (thousands of subjects and places) as the window in _top_counts does.
+    """
+    table = SearchFacetTotal._meta.db_table
+    parts, params = [], []
+    for facet in facets:
+        capped = limit is not None and facet not in (Facet.DECADE, Facet.SCAN)
+        parts.append(
+            f"SELECT * FROM (SELECT facet, value, count, (SELECT COUNT(*) FROM {table} every "
+            f"WHERE every.facet = %s AND every.count > 0) AS value_count FROM {table} "
+            f"WHERE facet = %s AND count > 0 ORDER BY count DESC, value"
+            f"{' LIMIT %s' if capped else ''}) top_{facet.value}"
+        )
+        params += [facet.value, facet.value, *([limit] if capped else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
         return cursor.fetchall()
 
 
