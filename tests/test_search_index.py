@@ -200,3 +200,31 @@ def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
     call_command("rebuild_search_index", stdout=StringIO())
     assert kept_totals() == live_totals()
     assert kept_totals()[(indexing.ENTRIES_TOTAL, 0)] == 2
+
+
+def index_definitions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        return dict(
+            indexing._secondary_indexes(
+                cursor, [SearchEntry._meta.db_table, SearchFacet._meta.db_table]
+            )
+        )
+
+
+def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make_record):
+    before = index_definitions()
+    assert {"search_entry_date", "search_facet_value"} <= set(before)
+    if connection.vendor == "postgresql":
+        assert "search_entry_document" in before  # the GIN index of the text
+    make_record(title="Indexed again")
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        call_command("rebuild_search_index", stdout=StringIO())
+    assert index_definitions() == before
+    assert any(sql.startswith("DROP INDEX") for sql in executed)
+    assert SearchEntry.objects.count() == 1

@@ -258,15 +258,18 @@ def rebuild_search_index(
 ) -> int:
     """Rebuild the whole index from the records, in one transaction; returns entries written.
 
+    The index tables' secondary indexes are dropped first and built again at the end: built
+    once from the finished rows, they cost a fraction of keeping them up to date row by row.
+    Searches made meanwhile wait for the rebuild to commit (they never see it half done).
     `progress(done, total)` is called after each batch of record pks.
     """
-    vendor = connection.vendor
     t = _tables()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for statement in _delete_statements(t, vendor, "IS NOT NULL"):
-                cursor.execute(statement)
-            cursor.execute(f"DELETE FROM {t['total']}")
+            indexes = _secondary_indexes(cursor, [t["entry"], t["facet"]])
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            _empty_index(cursor, t)
         bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
         first, last = bounds.first(), bounds.last()
         if first is not None:
@@ -275,6 +278,57 @@ def rebuild_search_index(
                 _reindex("BETWEEN %s AND %s", [low, high])
                 if progress:
                     progress(high - first + 1, last - first + 1)
+        with connection.cursor() as cursor:
+            _create_indexes(cursor, indexes)
+            if connection.vendor == "postgresql":
+                # Fresh planner statistics: the old ones describe the index before the rebuild.
+                cursor.execute(f"ANALYZE {t['entry']}, {t['facet']}, {t['total']}")
         written = SearchEntry.objects.count()
     logger.info("Search index rebuilt with %s entries", written)
     return written
+
+
+# Memory for building the indexes again after a rebuild (PostgreSQL's default is 64 MB): the
+# GIN index of a million documents builds several times faster with room to sort.
+REBUILD_INDEX_MEMORY = "256MB"
+
+
+def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of these tables' indexes, primary keys aside.
+
+    Read from the database's catalogue, so a rebuild recreates exactly what migrations made.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT index_class.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
+            "JOIN pg_class index_class ON index_class.oid = ix.indexrelid "
+            "JOIN pg_class table_class ON table_class.oid = ix.indrelid "
+            "WHERE table_class.relname = ANY(%s) AND pg_table_is_visible(table_class.oid) "
+            "AND NOT ix.indisprimary AND NOT ix.indisunique ORDER BY 1",
+            [tables],
+        )
+    else:
+        placeholders = ", ".join(["%s"] * len(tables))
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({placeholders}) ORDER BY name",
+            tables,
+        )
+    return cursor.fetchall()
+
+
+def _empty_index(cursor, t: dict) -> None:
+    if connection.vendor == "postgresql":
+        # TRUNCATE leaves no dead rows behind for VACUUM, unlike DELETE.
+        cursor.execute(f"TRUNCATE {t['entry']}, {t['facet']}, {t['total']}")
+        return
+    for statement in _delete_statements(t, connection.vendor, "IS NOT NULL"):
+        cursor.execute(statement)
+    cursor.execute(f"DELETE FROM {t['total']}")
+
+
+def _create_indexes(cursor, indexes: list[tuple[str, str]]) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
+    for _, definition in indexes:
+        cursor.execute(definition)

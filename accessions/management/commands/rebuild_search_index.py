@@ -4,7 +4,10 @@ from accessions.search import rebuild_search_index
 
 
 class Command(BaseCommand):
-    help = "Rebuild the public search index from the records, in one transaction."
+    help = (
+        "Rebuild the public search index from the records, in one transaction; searches wait "
+        "for it to finish, as its indexes are dropped and built again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=50_000)
