@@ -228,3 +228,21 @@ def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make
     assert index_definitions() == before
     assert any(sql.startswith("DROP INDEX") for sql in executed)
     assert SearchEntry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_command_vacuums_the_fresh_index_tables_on_postgresql(make_record):
+    make_record(title="Vacuumed")
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert SearchEntry.objects.count() == 1
+    if connection.vendor != "postgresql":
+        assert "vacuumed" not in out.getvalue()
+        return
+    assert "index tables vacuumed" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+            [SearchEntry._meta.db_table],
+        )
+        assert cursor.fetchone() == (True,)

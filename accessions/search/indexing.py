@@ -332,3 +332,18 @@ def _create_indexes(cursor, indexes: list[tuple[str, str]]) -> None:
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
     for _, definition in indexes:
         cursor.execute(definition)
+
+
+def vacuum_search_index() -> bool:
+    """After a rebuild, let PostgreSQL mark the new rows all-visible; returns whether it ran.
+
+    Until VACUUM sets the visibility map, every index-only scan of the fresh index tables
+    also reads the table (searches ran 2-5 times slower at 100k records). VACUUM cannot run
+    inside a transaction, so nothing happens inside one (or on SQLite).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    t = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {t['entry']}, {t['facet']}, {t['total']}")
+    return True

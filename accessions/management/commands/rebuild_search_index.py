@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accessions.search import rebuild_search_index
+from accessions.search.indexing import vacuum_search_index
 
 
 class Command(BaseCommand):
@@ -17,4 +18,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done * 100 // total:3d} % of records indexed")
 
         written = rebuild_search_index(batch_size=batch_size, progress=progress)
+        if vacuum_search_index():
+            self.stdout.write("  index tables vacuumed")
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {written} published records."))
