@@ -246,3 +246,19 @@ def test_rebuild_command_vacuums_the_fresh_index_tables_on_postgresql(make_recor
             [SearchEntry._meta.db_table],
         )
         assert cursor.fetchone() == (True,)
+
+
+def test_rebuild_leaves_planner_statistics_for_the_records_and_the_index(make_record):
+    make_record(title="Counted for the planner")
+    call_command("rebuild_search_index", stdout=StringIO())
+    tables = {Record._meta.db_table, SearchEntry._meta.db_table, SearchFacet._meta.db_table}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_analyze IS NOT NULL AND relname = ANY(%s)",
+                [list(tables)],
+            )
+        else:
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        assert tables <= {row[0] for row in cursor.fetchall()}

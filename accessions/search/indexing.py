@@ -280,9 +280,7 @@ def rebuild_search_index(
                     progress(high - first + 1, last - first + 1)
         with connection.cursor() as cursor:
             _create_indexes(cursor, indexes)
-            if connection.vendor == "postgresql":
-                # Fresh planner statistics: the old ones describe the index before the rebuild.
-                cursor.execute(f"ANALYZE {t['entry']}, {t['facet']}, {t['total']}")
+            _analyze(cursor, t)
         written = SearchEntry.objects.count()
     logger.info("Search index rebuilt with %s entries", written)
     return written
@@ -325,6 +323,21 @@ def _empty_index(cursor, t: dict) -> None:
     for statement in _delete_statements(t, connection.vendor, "IS NOT NULL"):
         cursor.execute(statement)
     cursor.execute(f"DELETE FROM {t['total']}")
+
+
+def _analyze(cursor, t: dict) -> None:
+    """Fresh planner statistics for the index tables and the records the search loads.
+
+    The old ones describe the index before the rebuild. SQLite keeps none until asked:
+    without them it loaded a page's 20 records through the status index (every published
+    record) instead of by primary key, and picked worse drivers for filtered searches.
+    """
+    tables = [t["record"], t["entry"], t["facet"], t["total"]]
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+        return
+    for table in tables:
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _create_indexes(cursor, indexes: list[tuple[str, str]]) -> None:
