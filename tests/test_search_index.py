@@ -5,11 +5,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.urls import reverse
 
 from accessions.intake import create_record
 from accessions.models import Collection, Record, Subject
-from accessions.search import indexing, update_search_index
+from accessions.search import indexing, run_search, update_search_index
 from accessions.search_models import Facet, SearchEntry, SearchFacet
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,8 @@ def test_rebuild_command_restores_the_index_from_the_records(make_record):
     call_command("rebuild_search_index", "--batch-size", "1", stdout=out)
     assert indexed_pks() == {r.pk for r in published}
     assert fts_rowids() == {r.pk for r in published}
+    found = run_search(QueryDict("q=rebuilt&sort=relevance"))
+    assert sorted(hit.record.pk for hit in found.hits) == sorted(r.pk for r in published)
     output = out.getvalue()
     assert "100 % of records indexed" in output
     assert "Search index rebuilt: 3 published records." in output

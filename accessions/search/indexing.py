@@ -316,13 +316,20 @@ def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
 
 
 def _empty_index(cursor, t: dict) -> None:
+    """Remove every index row, by the quickest way each database offers."""
     if connection.vendor == "postgresql":
         # TRUNCATE leaves no dead rows behind for VACUUM, unlike DELETE.
         cursor.execute(f"TRUNCATE {t['entry']}, {t['facet']}, {t['total']}")
         return
-    for statement in _delete_statements(t, connection.vendor, "IS NOT NULL"):
-        cursor.execute(statement)
-    cursor.execute(f"DELETE FROM {t['total']}")
+    # Without a WHERE clause SQLite empties a table at once instead of row by row.
+    for table in (t["entry"], t["facet"], t["total"]):
+        cursor.execute(f"DELETE FROM {table}")
+    # FTS5 deletes row by row whatever the clause (seconds per 100k rows): the table is made
+    # again from its own definition instead.
+    cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+    (definition,) = cursor.fetchone()
+    cursor.execute(f"DROP TABLE {FTS_TABLE}")
+    cursor.execute(definition)
 
 
 def _analyze(cursor, t: dict) -> None:
