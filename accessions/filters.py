@@ -100,9 +100,9 @@ class FacetFilter(django_filters.Filter):
 class Unindexed(Func):
     """A column's value, written `+column` on SQLite so that its planner cannot use the index.
 
-    SQLite knows no more about a date range than "about a quarter of the rows": it picks the
-    date_start index for `date_start <= …` and reads every older entry through it, table row by
-    table row, where one pass over the table costs a few milliseconds.
+    SQLite knows no more about a date range than "about a quarter of the rows": it would let
+    the date index drive a search that a rare word's few matches should drive, and read most
+    of the archive through it.
     """
 
     template = "%(expressions)s"

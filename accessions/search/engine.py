@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from accessions.filters import SearchFilter, Unindexed
+from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
@@ -187,7 +187,6 @@ def run_search(
         page_size,
         bounded=result.estimated,
         fts_alone=fts_alone,
-        date_from="date_from" in active,
     )
     _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups)
     if result.estimated and result.page_number > result.num_pages:
@@ -317,14 +316,6 @@ def _sized_groups(search_filter) -> list[tuple[str, tuple[str, ...]]]:
     return sized
 
 
-def _ordering(sort: str, *, date_from: bool) -> list:
-    if sort == "date" and date_from:
-        # Oldest first from date_from on: walking the date index from the oldest entry would
-        # visit every entry that ended before date_from; sorting the matches is cheaper.
-        return [Unindexed("date_start").asc(nulls_last=True), "pk"]
-    return ORDERINGS[sort]
-
-
 def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
     """A page of entries by `column` newest first, entries without one last, on PostgreSQL.
 
@@ -344,12 +335,12 @@ def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[in
 
 
 def _page_pks(
-    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False, date_from=False
+    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
 ) -> list[int]:
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
         return _newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
     if sort != "relevance":
-        ordered = entries.order_by(*_ordering(sort, date_from=date_from))
+        ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if connection.vendor == "postgresql":
         query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
