@@ -231,6 +231,11 @@ def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make
     assert index_definitions() == before
     assert any(sql.startswith("DROP INDEX") for sql in executed)
     assert SearchEntry.objects.count() == 1
+    # The facet rows' primary key is back (dropped during the rebuild on PostgreSQL).
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, SearchFacet._meta.db_table)
+    keys = [sorted(c["columns"]) for c in constraints.values() if c["primary_key"]]
+    assert keys == [["entry_id", "facet", "value"]]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -269,6 +269,7 @@ def rebuild_search_index(
             indexes = _secondary_indexes(cursor, [t["entry"], t["facet"]])
             for name, _ in indexes:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            facet_key = _drop_primary_key(cursor, t["facet"])
             _empty_index(cursor, t)
         bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
         first, last = bounds.first(), bounds.last()
@@ -279,7 +280,7 @@ def rebuild_search_index(
                 if progress:
                     progress(high - first + 1, last - first + 1)
         with connection.cursor() as cursor:
-            _create_indexes(cursor, indexes)
+            _create_indexes(cursor, indexes, primary_keys=[facet_key] if facet_key else [])
             _analyze(cursor, t)
         written = SearchEntry.objects.count()
     logger.info("Search index rebuilt with %s entries", written)
@@ -347,9 +348,38 @@ def _analyze(cursor, t: dict) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def _create_indexes(cursor, indexes: list[tuple[str, str]]) -> None:
+def _drop_primary_key(cursor, table: str) -> tuple[str, str, str] | None:
+    """Drop the table's primary key on PostgreSQL; returns (table, name, definition).
+
+    The facet table's key spans every column: checked row by row, it cost more than the
+    1.5 million facet rows of 100k records took to write. Added back at the end, it is
+    built once and still refuses a duplicate, which rolls the whole rebuild back.
+    SQLite cannot drop a primary key; nothing happens there.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    name, definition = row
+    quoted = connection.ops.quote_name
+    cursor.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
+    return table, name, definition
+
+
+def _create_indexes(
+    cursor, indexes: list[tuple[str, str]], *, primary_keys: list[tuple[str, str, str]]
+) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
+    quoted = connection.ops.quote_name
+    for table, name, definition in primary_keys:
+        cursor.execute(f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
     for _, definition in indexes:
         cursor.execute(definition)
 
