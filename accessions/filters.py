@@ -171,6 +171,9 @@ class SearchFilter(django_filters.FilterSet):
     # While set, an SQL expression for the sample's stride: every subquery keeps only the
     # entries whose pk is a multiple of it (see sampled_queryset_without).
     sample_stride_sql: str | None = None
+    # How many records the keywords match (counted as far as the facet filters need), once
+    # known: it places the keyword filter among the facet filters (see _selective_first).
+    keyword_matches: int | None = None
 
     class Meta:
         model = SearchEntry
@@ -257,18 +260,29 @@ class SearchFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    @staticmethod
-    def _selective_first(item) -> tuple:
-        """Facet filters by how few records their values have, then keywords, then the rest.
+    def _selective_first(self, item) -> tuple:
+        """Facet filters and keywords by how few records they match, then the rest.
 
         SQLite loops over the first `pk IN (…)` subquery and probes the others: the smallest
         set should lead. A common word's FTS5 matches can be most of the archive, and the
-        kept totals say how many records each chosen value has.
+        kept totals say how many records each chosen value has. Until the words' matches
+        are counted (keyword_matches), the facets lead: their cost is bounded by the totals.
         """
         name, value = item
         if name in FACETS_BY_PARAM and value:
             return (0, sum(label.total for label in value))
+        if name == "q" and self.keyword_matches is not None:
+            return (0, self.keyword_matches)
         return (1 if name == "q" else 2, 0)
+
+    def largest_facet_total(self) -> int | None:
+        """The most records any active facet filter's values have, from the kept totals."""
+        totals = [
+            sum(label.total for label in value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value
+        ]
+        return max(totals) if totals else None
 
     def upper_bound(self, *, without: tuple[str, ...] = ()) -> int | None:
         """At most how many entries the active facet filters (less those named) can match,

@@ -473,3 +473,31 @@ def test_show_all_lists_every_value_of_a_long_facet_and_finds_by_name(client, ma
     assert [v.label for v in found.context["group"].values] == ["Topic 07"]
     missing = client.get(reverse("accessions:search_facet", args=["nonsense"]))
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("keyword_matches", "keywords_lead"), [(None, False), (1, True), (99, False)]
+)
+def test_the_filter_matching_fewest_records_comes_first_in_the_query(
+    catalogue, keyword_matches, keywords_lead
+):
+    from accessions.filters import SearchFilter
+    from accessions.search_models import SearchEntry
+
+    # Trade has two published records: it leads until the words are known to match fewer.
+    search_filter = SearchFilter(
+        _querydict({"q": ["missiles"], "subject": ["trade"]}), queryset=SearchEntry.objects.all()
+    )
+    assert search_filter.is_valid()
+    search_filter.keyword_matches = keyword_matches
+    sql = str(search_filter.queryset_without().query)
+    keywords_at = sql.find("MATCH") if "MATCH" in sql else sql.find("@@")
+    assert (keywords_at < sql.find('"facet" =')) == keywords_lead
+    # Whatever leads, the same records match.
+    berlin = SearchFilter(
+        _querydict({"q": ["berlin"], "subject": ["trade"]}), queryset=SearchEntry.objects.all()
+    )
+    assert berlin.is_valid()
+    berlin.keyword_matches = keyword_matches
+    found = [entry.pk for entry in berlin.queryset_without()]
+    assert found == [catalogue["records"]["wall"].pk]

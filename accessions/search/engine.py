@@ -163,11 +163,18 @@ def run_search(
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
         sized = _sized_groups(search_filter)
-        sizes = _capped_counts(
-            [keywords if fts_alone else entries]
-            + [search_filter.queryset_without(*own) for _, own in sized],
-            EXACT_COUNT_LIMIT + 1,
-        )
+        cap = EXACT_COUNT_LIMIT + 1
+        sources = [(keywords if fts_alone else entries, cap)]
+        sources += [(search_filter.queryset_without(*own), cap) for _, own in sized]
+        keyword_cap = _keyword_cap(search_filter, keywords)
+        if keyword_cap:
+            sources.append((keywords, keyword_cap))
+        sizes = _capped_counts(sources)
+        if keyword_cap:
+            # Now the filters know whether the words or a facet value match fewer records,
+            # and the rest of the request's queries lead with the smaller.
+            search_filter.keyword_matches = sizes.pop()
+            entries = search_filter.queryset_without()
         result.total = sizes[0]
         result.estimated = result.total > EXACT_COUNT_LIMIT
         sampled_groups = {
@@ -269,14 +276,27 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     return active
 
 
-def _capped_counts(sources: list, cap: int) -> list[int]:
-    """How many entries each source matches, counting no further than `cap`, in one query.
+def _keyword_cap(search_filter, keywords) -> int | None:
+    """How far to count the words' own FTS5 matches, or None when there is no need.
+
+    On SQLite the filters' order decides which set drives (see SearchFilter._selective_first);
+    beside facet filters, the words' match count, up to the largest chosen value's total,
+    places them. Counting FTS5 matches reads only the words' own index entries.
+    """
+    if connection.vendor != "sqlite" or not keywords.positive:
+        return None
+    largest = search_filter.largest_facet_total()
+    return largest + 1 if largest is not None else None
+
+
+def _capped_counts(sources: list[tuple[object, int]]) -> list[int]:
+    """How many entries each source matches, counting no further than its cap, in one query.
 
     A source is a queryset of entries or, on SQLite, keywords whose FTS5 matches are counted
     directly.
     """
     parts, params = [], []
-    for source in sources:
+    for source, cap in sources:
         if isinstance(source, KeywordQuery):
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
             source_params = [source.fts5_positive()]
@@ -351,16 +371,17 @@ def _page_pks(
             entries = SearchEntry.objects.filter(pk__in=candidates)
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
-    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid.
-    narrowing, narrowing_params = "", []
-    if not fts_alone:
-        inner_sql, narrowing_params = entries.values("pk").query.sql_with_params()
-        # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
-        narrowing = f"AND +rowid IN ({inner_sql})"
     # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
     # (never fewer than the page needs): bm25 over every match of a common word costs more
     # than the rest of the request.
     bound = f"LIMIT {max(EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
+    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
+    # other filters narrow, the bound applies to the filtered entries, which can then stop
+    # being collected early; "+rowid" keeps FTS5 from running the MATCH once per entry.
+    narrowing, narrowing_params = "", []
+    if not fts_alone:
+        inner_sql, narrowing_params = entries.order_by().values("pk").query.sql_with_params()
+        narrowing, bound = f"AND +rowid IN ({inner_sql} {bound})", ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT rowid FROM (SELECT rowid, "
@@ -390,7 +411,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
             querysets.append(_facet_counts(_sample_of(search_filter), shared, sampled=True))
         else:
-            querysets.append(_facet_counts(search_filter.qs, shared))
+            querysets.append(_facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
         if not active.intersection(own):
             continue
