@@ -22,7 +22,6 @@ from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
-from accessions.search.keywords import KeywordQuery
 from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
@@ -153,8 +152,8 @@ def run_search(
     )
     entries = search_filter.qs
     active = search_filter.active_filter_names()
-    # Only required words narrow the search: the FTS5 table, which holds published records
-    # only, answers alone, without collecting its matches into a list of entries first.
+    # Only required words narrow the search: the FTS5 table answers, each match checked
+    # against its entry, without collecting the matches into a list of entries first.
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
     if not active:
@@ -164,11 +163,11 @@ def run_search(
         # for the search and for each facet whose own filter is on (its counts ignore it).
         sized = _sized_groups(search_filter)
         cap = EXACT_COUNT_LIMIT + 1
-        sources = [(keywords if fts_alone else entries, cap)]
+        sources = [(_fts_matches(keywords, indexed_only=True) if fts_alone else entries, cap)]
         sources += [(search_filter.queryset_without(*own), cap) for _, own in sized]
         keyword_cap = _keyword_cap(search_filter, keywords)
         if keyword_cap:
-            sources.append((keywords, keyword_cap))
+            sources.append((_fts_matches(keywords, indexed_only=False), keyword_cap))
         sizes = _capped_counts(sources)
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
@@ -289,17 +288,35 @@ def _keyword_cap(search_filter, keywords) -> int | None:
     return largest + 1 if largest is not None else None
 
 
+def _fts_matches(keywords, *, indexed_only: bool) -> tuple[str, list]:
+    """SQL and parameters for the FTS5 rows the required words match (SQLite).
+
+    `indexed_only` keeps the rows that have a search entry, looked up one by one as FTS5
+    yields them: the FTS5 table follows the entries in every write, but nothing else keeps
+    it from outliving them (a database flush empties the entries only).
+    """
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    if indexed_only:
+        sql += f" AND {_HAS_ENTRY}"
+    return sql, [keywords.fts5_positive()]
+
+
+# An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
+_HAS_ENTRY = (
+    f"EXISTS (SELECT 1 FROM {SearchEntry._meta.db_table} kept "
+    f"WHERE kept.record_id = {FTS_TABLE}.rowid)"
+)
+
+
 def _capped_counts(sources: list[tuple[object, int]]) -> list[int]:
     """How many entries each source matches, counting no further than its cap, in one query.
 
-    A source is a queryset of entries or, on SQLite, keywords whose FTS5 matches are counted
-    directly.
+    A source is a queryset of entries or the (SQL, parameters) of a query of pks.
     """
     parts, params = [], []
     for source, cap in sources:
-        if isinstance(source, KeywordQuery):
-            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-            source_params = [source.fts5_positive()]
+        if isinstance(source, tuple):
+            sql, source_params = source
         else:
             sql, source_params = source.order_by().values("pk").query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)")
@@ -378,7 +395,7 @@ def _page_pks(
     # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
     # other filters narrow, the bound applies to the filtered entries, which can then stop
     # being collected early; "+rowid" keeps FTS5 from running the MATCH once per entry.
-    narrowing, narrowing_params = "", []
+    narrowing, narrowing_params = f"AND {_HAS_ENTRY}", []
     if not fts_alone:
         inner_sql, narrowing_params = entries.order_by().values("pk").query.sql_with_params()
         narrowing, bound = f"AND +rowid IN ({inner_sql} {bound})", ""
