@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Value
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.html import escape
@@ -20,9 +20,10 @@ from django.utils.text import Truncator
 
 from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
+from accessions.search import counting
 from accessions.search.facets import FACETS, lookup_values
-from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
-from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+from accessions.search.indexing import FTS_TABLE, PG_CONFIG
+from accessions.search_models import Facet, SearchEntry, SearchFacet
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.
@@ -41,14 +42,6 @@ ORDERINGS = {
 # The orders whose column may be empty and whose page PostgreSQL reads in two parts.
 NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 DATE_PARAMS = ("date_from", "date_to")
-# Past this many matches, counting them all (and every facet row of each) costs more than a
-# page is worth: the total and the facet counts are estimated from a sample of about
-# SAMPLE_SIZE entries and shown as "about N", and relevance ranks only the first
-# EXACT_COUNT_LIMIT matches the index yields.
-EXACT_COUNT_LIMIT = 3000
-SAMPLE_SIZE = 2000
-# Facet number of the sample's own row in the facet-count query: (0, stride, matches).
-SAMPLE_ROW = 0
 
 
 @dataclass
@@ -157,29 +150,31 @@ def run_search(
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
     if not active:
-        result.total = _published_total()
+        result.total = counting.published_total()
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
         sized = _sized_groups(search_filter)
-        cap = EXACT_COUNT_LIMIT + 1
-        sources = [(_fts_matches(keywords, indexed_only=True) if fts_alone else entries, cap)]
+        cap = counting.EXACT_COUNT_LIMIT + 1
+        sources = [
+            (counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries, cap)
+        ]
         sources += [(search_filter.queryset_without(*own), cap) for _, own in sized]
         keyword_cap = _keyword_cap(search_filter, keywords)
         if keyword_cap:
-            sources.append((_fts_matches(keywords, indexed_only=False), keyword_cap))
-        sizes = _capped_counts(sources)
+            sources.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
+        sizes = counting.capped_counts(sources)
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
             # and the rest of the request's queries lead with the smaller.
             search_filter.keyword_matches = sizes.pop()
             entries = search_filter.queryset_without()
         result.total = sizes[0]
-        result.estimated = result.total > EXACT_COUNT_LIMIT
+        result.estimated = result.total > counting.EXACT_COUNT_LIMIT
         sampled_groups = {
             param
             for (param, _), size in zip(sized, sizes[1:], strict=True)
-            if result.estimated or size > EXACT_COUNT_LIMIT
+            if result.estimated or size > counting.EXACT_COUNT_LIMIT
         }
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -288,44 +283,6 @@ def _keyword_cap(search_filter, keywords) -> int | None:
     return largest + 1 if largest is not None else None
 
 
-def _fts_matches(keywords, *, indexed_only: bool) -> tuple[str, list]:
-    """SQL and parameters for the FTS5 rows the required words match (SQLite).
-
-    `indexed_only` keeps the rows that have a search entry, looked up one by one as FTS5
-    yields them: the FTS5 table follows the entries in every write, but nothing else keeps
-    it from outliving them (a database flush empties the entries only).
-    """
-    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-    if indexed_only:
-        sql += f" AND {_HAS_ENTRY}"
-    return sql, [keywords.fts5_positive()]
-
-
-# An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
-_HAS_ENTRY = (
-    f"EXISTS (SELECT 1 FROM {SearchEntry._meta.db_table} kept "
-    f"WHERE kept.record_id = {FTS_TABLE}.rowid)"
-)
-
-
-def _capped_counts(sources: list[tuple[object, int]]) -> list[int]:
-    """How many entries each source matches, counting no further than its cap, in one query.
-
-    A source is a queryset of entries or the (SQL, parameters) of a query of pks.
-    """
-    parts, params = [], []
-    for source, cap in sources:
-        if isinstance(source, tuple):
-            sql, source_params = source
-        else:
-            sql, source_params = source.order_by().values("pk").query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)")
-        params += [*source_params, cap]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return list(cursor.fetchone())
-
-
 def _groups() -> list[tuple[str, Facet, tuple[str, ...]]]:
     """(param, facet, own filters) of each count group: the facets, decades and scans."""
     groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
@@ -348,7 +305,7 @@ def _sized_groups(search_filter) -> list[tuple[str, tuple[str, ...]]]:
         if not active.intersection(own) or not active.difference(own):
             continue
         bound = search_filter.upper_bound(without=own)
-        if bound is None or bound > EXACT_COUNT_LIMIT:
+        if bound is None or bound > counting.EXACT_COUNT_LIMIT:
             sized.append((param, own))
     return sized
 
@@ -384,18 +341,20 @@ def _page_pks(
         if bounded:
             # ts_rank reads each match's whole document: rank a bounded set of candidates,
             # never fewer than the requested page needs.
-            candidates = entries.order_by().values("pk")[: max(EXACT_COUNT_LIMIT, offset + limit)]
+            candidates = entries.order_by().values("pk")[
+                : max(counting.EXACT_COUNT_LIMIT, offset + limit)
+            ]
             entries = SearchEntry.objects.filter(pk__in=candidates)
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
     # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
     # (never fewer than the page needs): bm25 over every match of a common word costs more
     # than the rest of the request.
-    bound = f"LIMIT {max(EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
+    bound = f"LIMIT {max(counting.EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
     # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
     # other filters narrow, the bound applies to the filtered entries, which can then stop
     # being collected early; "+rowid" keeps FTS5 from running the MATCH once per entry.
-    narrowing, narrowing_params = f"AND {_HAS_ENTRY}", []
+    narrowing, narrowing_params = f"AND {counting.FTS_ROW_HAS_ENTRY}", []
     if not fts_alone:
         inner_sql, narrowing_params = entries.order_by().values("pk").query.sql_with_params()
         narrowing, bound = f"AND +rowid IN ({inner_sql} {bound})", ""
@@ -426,25 +385,27 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         if result.estimated:
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
-            querysets.append(_facet_counts(_sample_of(search_filter), shared, sampled=True))
+            querysets.append(
+                counting.facet_counts(counting.sample_of(search_filter), shared, sampled=True)
+            )
         else:
-            querysets.append(_facet_counts(search_filter.queryset_without(), shared))
+            querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
         if not active.intersection(own):
             continue
         if not active.difference(own):
             # Only this group's own filter is on, and its counts ignore it: the kept totals.
-            querysets.append(_kept_totals([facet]))
+            querysets.append(counting.kept_totals([facet]))
         elif param in sampled_groups:
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
-            entries = _sample_of(search_filter, *own)
-            querysets.append(_facet_counts(entries, [facet], sampled=True))
+            entries = counting.sample_of(search_filter, *own)
+            querysets.append(counting.facet_counts(entries, [facet], sampled=True))
         else:
             entries = search_filter.queryset_without(*own)
-            querysets.append(_facet_counts(entries, [facet]))
+            querysets.append(counting.facet_counts(entries, [facet]))
     if sampled_facets:
-        querysets.append(_sample_row(_sample_of(search_filter)))
+        querysets.append(counting.sample_row(counting.sample_of(search_filter)))
     combined = None
     if querysets:
         combined = querysets[0].union(*querysets[1:], all=True) if querysets[1:] else querysets[0]
@@ -456,22 +417,24 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     value_counts: dict[int, int] = {}
     stride, sampled_matches = 1, 0
     if active:
-        rows = _top_counts(combined, selected, facet_limit)
+        rows = counting.top_counts(combined, selected, facet_limit)
     else:
-        rows = _top_kept_totals(shared, facet_limit)
+        rows = counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:
-        if facet == SAMPLE_ROW:
+        if facet == counting.SAMPLE_ROW:
             stride, sampled_matches = value, count
             continue
         counts.setdefault(facet, {})[value] = count
         value_counts[facet] = value_count
     if result.estimated:
         # Each sampled entry stands for `stride` entries; never below what was counted.
-        result.total = max(_rounded(sampled_matches * stride), EXACT_COUNT_LIMIT + 1)
+        result.total = max(
+            counting.rounded(sampled_matches * stride), counting.EXACT_COUNT_LIMIT + 1
+        )
     for facet in sampled_facets:
         by_value = counts.setdefault(facet, {})
         for value in by_value:
-            by_value[value] = _rounded(by_value[value] * stride)
+            by_value[value] = counting.rounded(by_value[value] * stride)
         # A chosen value the sample missed stays listed (and ticked), or the next submit of
         # the form would drop the filter.
         for value in selected.get(facet, ()):
@@ -503,143 +466,6 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         counts.get(Facet.SCAN.value, {}).get(1, 0),
         bool(cleaned.get("has_scan")),
     )
-
-
-def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
-    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
-    plus the selected values and every decade; the database ranks them, so a facet with
-    thousands of values costs no more to send than one with ten."""
-    sql, params = combined.query.sql_with_params()
-    # Every decade, the scan count and the sample-size row are always kept.
-    keep = ["facet IN (%s, %s, %s)"]
-    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
-    if limit is None:
-        keep.append("1 = 1")
-    else:
-        keep.append("position_in_facet <= %s")
-        keep_params.append(limit)
-    for facet, values in selected.items():
-        for value in values:
-            keep.append("(facet = %s AND value = %s)")
-            keep_params += [facet, value]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT facet, value, count, value_count FROM ("
-            'SELECT facet, value, "count" AS count, '
-            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
-            "AS position_in_facet, "
-            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
-            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
-            [*params, *keep_params],
-        )
-        return cursor.fetchall()
-
-
-def _top_kept_totals(facets, limit: int | None) -> list[tuple]:
-    """Rows (facet, value, count, values in facet) of the top `limit` kept totals of each
-    facet (every decade and the scan count): what the unfiltered search page shows.
-
-    Each facet's top values are picked apart, so the database never ranks every value of
-    every facet at once (thousands of subjects and places) as the window in _top_counts does.
-    """
-    table = SearchFacetTotal._meta.db_table
-    parts, params = [], []
-    for facet in facets:
-        capped = limit is not None and facet not in (Facet.DECADE, Facet.SCAN)
-        parts.append(
-            f"SELECT * FROM (SELECT facet, value, count, (SELECT COUNT(*) FROM {table} every "
-            f"WHERE every.facet = %s AND every.count > 0) AS value_count FROM {table} "
-            f"WHERE facet = %s AND count > 0 ORDER BY count DESC, value"
-            f"{' LIMIT %s' if capped else ''}) top_{facet.value}"
-        )
-        params += [facet.value, facet.value, *([limit] if capped else [])]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return cursor.fetchall()
-
-
-def _kept_totals(facets):
-    """The kept per-value totals of these facets, in the shape of the facet-count rows."""
-    return (
-        SearchFacetTotal.objects.filter(facet__in=[f.value for f in facets], count__gt=0)
-        .values("facet", "value", "count")
-        .order_by()
-    )
-
-
-def _published_total() -> int:
-    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
-    return row.count if row else 0
-
-
-def _stride_sql() -> str:
-    """SQL for one in how many entries the sample keeps, from the kept published total."""
-    return (
-        f"(SELECT GREATEST(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
-        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
-        if connection.vendor == "postgresql"
-        else f"(SELECT MAX(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
-        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
-    )
-
-
-def _sample_of(search_filter, *without: str):
-    """The entries matching the filters (less those named) whose pk is a multiple of the
-    stride: about SAMPLE_SIZE of the archive, evenly spread.
-
-    A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
-    multiples are generated and looked up by primary key, so the sample reads only its own
-    rows, not every match. On SQLite each filter's subquery keeps only the multiples itself,
-    so a common word's thousands of FTS5 matches are never collected just to be dropped.
-    """
-    stride = f"COALESCE({_stride_sql()}, 1)"
-    if connection.vendor == "postgresql":
-        table = SearchEntry._meta.db_table
-        multiples = RawSQL(
-            f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
-        )
-        return search_filter.queryset_without(*without).filter(pk__in=multiples)
-    return search_filter.sampled_queryset_without(*without, stride_sql=stride)
-
-
-def _sample_row(sampled_entries):
-    """(SAMPLE_ROW, stride, matches in the sample) in the shape of the facet-count rows."""
-    return (
-        sampled_entries.order_by()
-        .annotate(
-            facet=Value(SAMPLE_ROW),
-            value=RawSQL(f"COALESCE({_stride_sql()}, 1)", []),
-        )
-        .values("facet", "value")
-        .annotate(count=Count("*"))
-        .values("facet", "value", "count")
-    )
-
-
-def _rounded(number: int) -> int:
-    """An estimate to two significant figures: more digits would claim a precision it lacks."""
-    if number < 100:
-        return number
-    return round(number, 2 - len(str(number)))
-
-
-def _facet_counts(entries, facets, *, sampled=False):
-    """Counts of the facets' values over `entries` (already cut to the sample when sampled)."""
-    kinds = [facet.value for facet in facets]
-    if sampled and connection.vendor == "postgresql":
-        # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
-        # row of a kind; collected into an array first, the sample drives primary-key lookups.
-        sql, params = entries.order_by().values("pk").query.sql_with_params()
-        counts = SearchFacet.objects.filter(facet__in=kinds).extra(
-            where=[f"{SearchFacet._meta.db_table}.entry_id = ANY(ARRAY({sql}))"], params=params
-        )
-        return counts.values("facet", "value").annotate(count=Count("*")).order_by()
-    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
-    # rows; the matching entries are what should drive the lookup, by primary key.
-    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
-        facet_kind__in=kinds, entry__in=entries.values("pk")
-    )
-    return counts.values("facet", "value").annotate(count=Count("*")).order_by()
 
 
 def _hits(page_pks: list[int], keywords) -> list[SearchHit]:
