@@ -44,22 +44,44 @@ FTS_ROW_HAS_ENTRY = (
 )
 
 
-def capped_counts(sources: list[tuple[object, int]]) -> list[int]:
-    """How many entries each source matches, counting no further than its cap, in one query.
+def capped_counts(main, cap: int, *, sized=(), extra=()) -> tuple[int, list, list]:
+    """How many entries the main source matches, counting no further than `cap`, and then
+    each of `sized` the same way, and each (source, cap) of `extra` to its own cap, in one
+    query. A source is a queryset of entries or the (SQL, parameters) of a query of pks.
 
-    A source is a queryset of entries or the (SQL, parameters) of a query of pks.
+    The `sized` sources are counted only when the main count is within EXACT_COUNT_LIMIT
+    (None otherwise): past it, everything is estimated anyway, and the database skips their
+    subqueries. Returns (main count, sized counts, extra counts).
     """
-    parts, params = [], []
-    for source, cap in sources:
-        if isinstance(source, tuple):
-            sql, source_params = source
-        else:
-            sql, source_params = source.order_by().values("pk").query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)")
-        params += [*source_params, cap]
+    sized, extra = list(sized), list(extra)
+    main_sql, params = _capped_sql(main, cap)
+    columns = ["counted.main"]
+    column_params = []
+    for source in sized:
+        sql, source_params = _capped_sql(source, cap)
+        columns.append(f"CASE WHEN counted.main <= %s THEN {sql} END")
+        column_params += [EXACT_COUNT_LIMIT, *source_params]
+    for source, extra_cap in extra:
+        sql, source_params = _capped_sql(source, extra_cap)
+        columns.append(sql)
+        column_params += source_params
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return list(cursor.fetchone())
+        # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
+        cursor.execute(
+            f"WITH counted AS MATERIALIZED (SELECT {main_sql} AS main) "
+            f"SELECT {', '.join(columns)} FROM counted",
+            [*params, *column_params],
+        )
+        row = list(cursor.fetchone())
+    return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :]
+
+
+def _capped_sql(source, cap: int) -> tuple[str, list]:
+    if isinstance(source, tuple):
+        sql, params = source
+    else:
+        sql, params = source.order_by().values("pk").query.sql_with_params()
+    return f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)", [*params, cap]
 
 
 def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:

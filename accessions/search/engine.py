@@ -155,26 +155,27 @@ def run_search(
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
         sized = _sized_groups(search_filter)
-        cap = counting.EXACT_COUNT_LIMIT + 1
-        sources = [
-            (counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries, cap)
-        ]
-        sources += [(search_filter.queryset_without(*own), cap) for _, own in sized]
         keyword_cap = _keyword_cap(search_filter, keywords)
+        extra = []
         if keyword_cap:
-            sources.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        sizes = counting.capped_counts(sources)
+            extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
+        result.total, sizes, extra_counts = counting.capped_counts(
+            counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
+            counting.EXACT_COUNT_LIMIT + 1,
+            sized=[search_filter.queryset_without(*own) for _, own in sized],
+            extra=extra,
+        )
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
             # and the rest of the request's queries lead with the smaller.
-            search_filter.keyword_matches = sizes.pop()
+            search_filter.keyword_matches = extra_counts[0]
             entries = search_filter.queryset_without()
-        result.total = sizes[0]
         result.estimated = result.total > counting.EXACT_COUNT_LIMIT
+        # A group goes uncounted (None) when the search itself is estimated.
         sampled_groups = {
             param
-            for (param, _), size in zip(sized, sizes[1:], strict=True)
-            if result.estimated or size > counting.EXACT_COUNT_LIMIT
+            for (param, _), size in zip(sized, sizes, strict=True)
+            if size is None or size > counting.EXACT_COUNT_LIMIT
         }
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
