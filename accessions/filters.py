@@ -11,9 +11,10 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
-from accessions.search.facets import FACETS, lookup_values
+from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
 from accessions.search_models import Facet, SearchEntry, SearchFacet
@@ -92,7 +93,30 @@ class FacetFilter(django_filters.Filter):
             return qs
         ids = [label.id for label in value]
         matching = SearchFacet.objects.filter(facet=self.definition.facet, value__in=ids)
+        matching = self.parent.keep_sampled(matching, "entry_id")
         return qs.filter(pk__in=matching.values("entry_id"))
+
+
+class Unindexed(Func):
+    """A column's value, written `+column` on SQLite so that its planner cannot use the index.
+
+    SQLite knows no more about a date range than "about a quarter of the rows": it would let
+    the date index drive a search that a rare word's few matches should drive, and read most
+    of the archive through it.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+class Remainder(Func):
+    """`a % b` with SQL's own operator (SQLite's MOD() calls back into Python for each row)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " %% "
+    output_field = IntegerField()
 
 
 class SearchForm(forms.Form):
@@ -144,6 +168,13 @@ class SearchFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "has_scan takes 1 (only records with scans) or nothing."},
     )
 
+    # While set, an SQL expression for the sample's stride: every subquery keeps only the
+    # entries whose pk is a multiple of it (see sampled_queryset_without).
+    sample_stride_sql: str | None = None
+    # How many records the keywords match (counted as far as the facet filters need), once
+    # known: it places the keyword filter among the facet filters (see _selective_first).
+    keyword_matches: int | None = None
+
     class Meta:
         model = SearchEntry
         fields = []
@@ -170,6 +201,8 @@ class SearchFilter(django_filters.FilterSet):
             query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
             return queryset.filter(document=query)
         match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        if self.sample_stride_sql:
+            match += f" AND rowid %% {self.sample_stride_sql} = 0"
         if positive := keywords.fts5_positive():
             queryset = queryset.filter(pk__in=RawSQL(match, [positive]))
         if negative := keywords.fts5_negative():
@@ -177,13 +210,16 @@ class SearchFilter(django_filters.FilterSet):
         return queryset
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(date_start__isnull=False, date_end__gte=value[0])
+        queryset = queryset.alias(start_unindexed=Unindexed("date_start"))
+        return queryset.filter(start_unindexed__isnull=False, date_end__gte=value[0])
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(date_start__isnull=False, date_start__lte=value[1])
+        queryset = queryset.alias(start_unindexed=Unindexed("date_start"))
+        return queryset.filter(start_unindexed__isnull=False, start_unindexed__lte=value[1])
 
     def filter_has_scan(self, queryset, name, value):
         matching = SearchFacet.objects.filter(facet=Facet.SCAN, value=1)
+        matching = self.keep_sampled(matching, "entry_id")
         return queryset.filter(pk__in=matching.values("entry_id"))
 
     def filter_queryset(self, queryset):
@@ -194,11 +230,69 @@ class SearchFilter(django_filters.FilterSet):
         """The filtered queryset with some filters left out: for a facet's own counts."""
         return self._apply(self.queryset, skip=names)
 
+    def sampled_queryset_without(self, *names: str, stride_sql: str):
+        """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.
+
+        Each filter's subquery applies the stride too, so that the database never collects
+        every entry a common word or facet value matches only to drop most of them.
+        """
+        self.sample_stride_sql = stride_sql
+        try:
+            queryset = self._apply(self.queryset, skip=names)
+        finally:
+            self.sample_stride_sql = None
+        return self._keep_multiples(queryset, "pk", stride_sql)
+
+    def keep_sampled(self, queryset, field: str):
+        """The queryset cut to the sample while sampling; unchanged otherwise."""
+        if not self.sample_stride_sql:
+            return queryset
+        return self._keep_multiples(queryset, field, self.sample_stride_sql)
+
+    @staticmethod
+    def _keep_multiples(queryset, field: str, stride_sql: str):
+        stride = RawSQL(stride_sql, [], output_field=IntegerField())
+        return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
+
     def _apply(self, queryset, skip):
-        for name, value in self.form.cleaned_data.items():
+        for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
             if name in self.filters and name not in skip:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def _selective_first(self, item) -> tuple:
+        """Facet filters and keywords by how few records they match, then the rest.
+
+        SQLite loops over the first `pk IN (…)` subquery and probes the others: the smallest
+        set should lead. A common word's FTS5 matches can be most of the archive, and the
+        kept totals say how many records each chosen value has. Until the words' matches
+        are counted (keyword_matches), the facets lead: their cost is bounded by the totals.
+        """
+        name, value = item
+        if name in FACETS_BY_PARAM and value:
+            return (0, sum(label.total for label in value))
+        if name == "q" and self.keyword_matches is not None:
+            return (0, self.keyword_matches)
+        return (1 if name == "q" else 2, 0)
+
+    def largest_facet_total(self) -> int | None:
+        """The most records any active facet filter's values have, from the kept totals."""
+        totals = [
+            sum(label.total for label in value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value
+        ]
+        return max(totals) if totals else None
+
+    def upper_bound(self, *, without: tuple[str, ...] = ()) -> int | None:
+        """At most how many entries the active facet filters (less those named) can match,
+        from the kept totals; None when no facet filter is left to bound them."""
+        bounds = [
+            sum(label.total for label in value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value and name not in without
+        ]
+        return min(bounds) if bounds else None
 
     def active_filter_names(self) -> list[str]:
         return [

@@ -51,7 +51,7 @@ from django.utils.text import slugify  # noqa: E402
 
 from accessions.models import Language, Record  # noqa: E402
 from accessions.search import rebuild_search_index, run_search  # noqa: E402
-from accessions.search.engine import EXACT_COUNT_LIMIT  # noqa: E402
+from accessions.search.counting import EXACT_COUNT_LIMIT  # noqa: E402
 from accessions.search.keywords import STOPWORDS  # noqa: E402
 
 WORD = re.compile(r"[^\W\d_]{3,}")

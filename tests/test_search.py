@@ -212,6 +212,24 @@ def test_sort_orders_by_date_title_and_upload(client, catalogue):
     assert titles == sorted(titles)
 
 
+def test_date_sort_under_a_date_filter_lists_overlapping_records_oldest_first(client, catalogue):
+    records = catalogue["records"]
+    oldest_first = search(client, "date_from=1961-09&sort=date")
+    assert record_ids(oldest_first) == [records[name].record_id for name in ("letter", "grain")]
+    newest_first = search(client, "date_to=1970&sort=-date")
+    assert record_ids(newest_first) == [records[name].record_id for name in ("letter", "wall")]
+
+
+def test_newest_first_puts_undated_records_last_across_pages(client, catalogue):
+    records = catalogue["records"]
+    order = [records[name].record_id for name in ("grain", "letter", "wall", "undated")]
+    for page in (1, 2):
+        result = run_search(_querydict({"sort": ["-date"], "page": [str(page)]}), page_size=2)
+        assert [hit.record.record_id for hit in result.hits] == order[(page - 1) * 2 : page * 2]
+    narrowed = run_search(_querydict({"sort": ["-date"], "q": ["missiles"]}), page_size=1)
+    assert [hit.record.record_id for hit in narrowed.hits] == [records["letter"].record_id]
+
+
 def test_drafts_and_withdrawn_records_are_absent_from_results_and_every_count(client, catalogue):
     response = search(client, q="missiles Cuba Khrushchev")
     html = response.content.decode()
@@ -455,3 +473,31 @@ def test_show_all_lists_every_value_of_a_long_facet_and_finds_by_name(client, ma
     assert [v.label for v in found.context["group"].values] == ["Topic 07"]
     missing = client.get(reverse("accessions:search_facet", args=["nonsense"]))
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("keyword_matches", "keywords_lead"), [(None, False), (1, True), (99, False)]
+)
+def test_the_filter_matching_fewest_records_comes_first_in_the_query(
+    catalogue, keyword_matches, keywords_lead
+):
+    from accessions.filters import SearchFilter
+    from accessions.search_models import SearchEntry
+
+    # Trade has two published records: it leads until the words are known to match fewer.
+    search_filter = SearchFilter(
+        _querydict({"q": ["missiles"], "subject": ["trade"]}), queryset=SearchEntry.objects.all()
+    )
+    assert search_filter.is_valid()
+    search_filter.keyword_matches = keyword_matches
+    sql = str(search_filter.queryset_without().query)
+    keywords_at = sql.find("MATCH") if "MATCH" in sql else sql.find("@@")
+    assert (keywords_at < sql.find('"facet" =')) == keywords_lead
+    # Whatever leads, the same records match.
+    berlin = SearchFilter(
+        _querydict({"q": ["berlin"], "subject": ["trade"]}), queryset=SearchEntry.objects.all()
+    )
+    assert berlin.is_valid()
+    berlin.keyword_matches = keyword_matches
+    found = [entry.pk for entry in berlin.queryset_without()]
+    assert found == [catalogue["records"]["wall"].pk]

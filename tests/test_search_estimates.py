@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accessions.models import Language
-from accessions.search import engine
+from accessions.search import counting
 from accessions.search.indexing import update_search_index
 from accessions.search_models import SearchEntry
 
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def small_limits(monkeypatch):
     """A limit of three matches, and a sample as large as the archive (every entry)."""
-    monkeypatch.setattr(engine, "EXACT_COUNT_LIMIT", 3)
-    monkeypatch.setattr(engine, "SAMPLE_SIZE", 1000)
+    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 1000)
 
 
 @pytest.fixture
@@ -69,11 +69,11 @@ def test_the_estimate_scales_the_sampled_matches_by_the_stride(
     client, monkeypatch, small_limits, satellites
 ):
     # Five published entries and a sample size of two: every second pk is sampled.
-    monkeypatch.setattr(engine, "SAMPLE_SIZE", 2)
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 2)
     sampled = SearchEntry.objects.filter(pk__in=[r.pk for r in satellites if r.pk % 2 == 0])
     result = search(client, "q=satellite").context["result"]
     assert result.estimated
-    assert result.total == max(sampled.count() * 2, engine.EXACT_COUNT_LIMIT + 1)
+    assert result.total == max(sampled.count() * 2, counting.EXACT_COUNT_LIMIT + 1)
 
 
 def test_relevance_past_the_limit_ranks_published_matches_only(client, small_limits, satellites):
@@ -107,11 +107,88 @@ def test_a_chosen_value_the_sample_misses_stays_ticked(
         record.languages.add(french)
     update_search_index(record_pks=[record.pk for record in odd])
     # A sample of every second pk: the French (odd pk) records are never sampled.
-    monkeypatch.setattr(engine, "SAMPLE_SIZE", len(records) // 2)
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", len(records) // 2)
     response = search(client, "q=satellite&language=fr")
     result = response.context["result"]
     # The sample holds no French record: the estimate falls back to what the count saw.
-    assert (result.estimated, result.total) == (True, engine.EXACT_COUNT_LIMIT + 1)
+    assert (result.estimated, result.total) == (True, counting.EXACT_COUNT_LIMIT + 1)
     language = next(group for group in result.facets if group.param == "language")
     assert [(value.value, value.selected) for value in language.values] == [("fr", True)]
     assert 'value="fr" checked' in response.content.decode()
+
+
+def test_an_estimate_under_keywords_and_a_filter_counts_every_second_entry_twice(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [
+        make_record(title=f"Satellite log {number}", languages=[french if number % 3 else english])
+        for number in range(12)
+    ]
+    make_record(status="draft", title="Satellite draft", languages=[english, french])
+    # Twelve published entries and a sample size of six: every second pk is sampled, and
+    # the keyword and language subqueries must keep the same entries as the entries do.
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 6)
+    sampled = [record for record in records if record.pk % 2 == 0]
+    in_french = [record for record in sampled if french in record.languages.all()]
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    assert result.estimated
+    assert result.total == max(len(in_french) * 2, counting.EXACT_COUNT_LIMIT + 1)
+    language = next(group for group in result.facets if group.param == "language")
+    # The language counts ignore the language filter: every sampled match, by language.
+    assert {value.value: value.count for value in language.values} == {
+        "en": (len(sampled) - len(in_french)) * 2,
+        "fr": len(in_french) * 2,
+    }
+
+
+def test_a_facet_whose_filter_hides_many_matches_is_estimated_while_the_total_is_exact(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    records = [
+        make_record(title=f"Satellite memo {number}", languages=[french if number < 2 else english])
+        for number in range(7)
+    ]
+    make_record(status="draft", title="Satellite draft", languages=[french])
+    # Seven published entries and a sample size of three: every second pk is sampled.
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 3)
+    response = search(client, "q=satellite&language=fr")
+    result = response.context["result"]
+    # Two French matches: counted exactly. The language counts ignore the language filter,
+    # which leaves seven matches, past the limit of three: those are estimated.
+    assert (result.total, result.estimated) == (2, False)
+    assert result.estimated_groups == {"language"}
+    sampled = [record for record in records if record.pk % 2 == 0]
+    expected = {
+        code: 2 * sum(1 for record in sampled if record.languages.filter(code=code).exists())
+        for code in ("en", "fr")
+    }
+    language = next(group for group in result.facets if group.param == "language")
+    shown = {value.value: value.count for value in language.values}
+    # The chosen value stays listed (and ticked) even when the sample holds none of it.
+    assert shown == {code: count for code, count in expected.items() if count or code == "fr"}
+    html = response.content.decode()
+    assert "Counts estimated from a sample." in html and "About" not in html
+
+
+def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(
+    client, monkeypatch, small_limits, make_record
+):
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    for number in range(5):
+        make_record(title=f"Report {number}", languages=[english])
+    make_record(title="Rapport", languages=[french])
+    make_record(status="draft", title="Draft report", languages=[english, french])
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", 3)
+    result = search(client, "language=en").context["result"]
+    # Five matches past the limit of three: the search is estimated, but the language counts
+    # ignore the only filter and are the kept totals, exact and without the draft.
+    assert result.estimated
+    assert "language" not in result.estimated_groups
+    language = next(group for group in result.facets if group.param == "language")
+    assert {value.value: value.count for value in language.values} == {"en": 5, "fr": 1}

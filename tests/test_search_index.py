@@ -5,11 +5,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.urls import reverse
 
 from accessions.intake import create_record
 from accessions.models import Collection, Record, Subject
-from accessions.search import indexing, update_search_index
+from accessions.search import indexing, run_search, update_search_index
 from accessions.search_models import Facet, SearchEntry, SearchFacet
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,8 @@ def test_rebuild_command_restores_the_index_from_the_records(make_record):
     call_command("rebuild_search_index", "--batch-size", "1", stdout=out)
     assert indexed_pks() == {r.pk for r in published}
     assert fts_rowids() == {r.pk for r in published}
+    found = run_search(QueryDict("q=rebuilt&sort=relevance"))
+    assert sorted(hit.record.pk for hit in found.hits) == sorted(r.pk for r in published)
     output = out.getvalue()
     assert "100 % of records indexed" in output
     assert "Search index rebuilt: 3 published records." in output
@@ -200,3 +203,83 @@ def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
     call_command("rebuild_search_index", stdout=StringIO())
     assert kept_totals() == live_totals()
     assert kept_totals()[(indexing.ENTRIES_TOTAL, 0)] == 2
+
+
+def index_definitions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        return dict(
+            indexing._secondary_indexes(
+                cursor, [SearchEntry._meta.db_table, SearchFacet._meta.db_table]
+            )
+        )
+
+
+def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make_record):
+    before = index_definitions()
+    assert {"search_entry_dates", "search_facet_value"} <= set(before)
+    if connection.vendor == "postgresql":
+        assert "search_entry_document" in before  # the GIN index of the text
+    make_record(title="Indexed again")
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        call_command("rebuild_search_index", stdout=StringIO())
+    assert index_definitions() == before
+    assert any(sql.startswith("DROP INDEX") for sql in executed)
+    assert SearchEntry.objects.count() == 1
+    # The facet rows' primary key is back (dropped during the rebuild on PostgreSQL).
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, SearchFacet._meta.db_table)
+    keys = [sorted(c["columns"]) for c in constraints.values() if c["primary_key"]]
+    assert keys == [["entry_id", "facet", "value"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_command_vacuums_the_fresh_index_tables_on_postgresql(make_record):
+    make_record(title="Vacuumed")
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert SearchEntry.objects.count() == 1
+    if connection.vendor != "postgresql":
+        assert "vacuumed" not in out.getvalue()
+        return
+    assert "index tables vacuumed" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+            [SearchEntry._meta.db_table],
+        )
+        assert cursor.fetchone() == (True,)
+
+
+def test_rebuild_leaves_planner_statistics_for_the_records_and_the_index(make_record):
+    make_record(title="Counted for the planner")
+    call_command("rebuild_search_index", stdout=StringIO())
+    tables = {Record._meta.db_table, SearchEntry._meta.db_table, SearchFacet._meta.db_table}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_analyze IS NOT NULL AND relname = ANY(%s)",
+                [list(tables)],
+            )
+        else:
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        assert tables <= {row[0] for row in cursor.fetchall()}
+
+
+def test_a_full_text_row_left_without_its_entry_is_neither_counted_nor_ranked(make_record):
+    kept = make_record(title="Zeppelin over the harbour")
+    orphan = make_record(title="Zeppelin over the hills")
+    # A database flush empties the entries but not SQLite's FTS5 table: the search must go
+    # by the entries, never by full-text rows alone.
+    SearchEntry.objects.filter(pk=orphan.pk).delete()
+    assert orphan.pk in fts_rowids() or connection.vendor != "sqlite"
+    for sort in ("relevance", "date"):
+        result = run_search(QueryDict(f"q=zeppelin&sort={sort}"))
+        assert result.total == 1
+        assert [hit.record.pk for hit in result.hits] == [kept.pk]

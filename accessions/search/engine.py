@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Mod
 from django.http import QueryDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,9 +20,10 @@ from django.utils.text import Truncator
 
 from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
+from accessions.search import counting
 from accessions.search.facets import FACETS, lookup_values
-from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE, PG_CONFIG
-from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+from accessions.search.indexing import FTS_TABLE, PG_CONFIG
+from accessions.search_models import Facet, SearchEntry, SearchFacet
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.
@@ -39,15 +39,9 @@ ORDERINGS = {
     "title": ["sort_title", "pk"],
     "-uploaded": [F("uploaded").desc(nulls_last=True), "-pk"],
 }
+# The orders whose column may be empty and whose page PostgreSQL reads in two parts.
+NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 DATE_PARAMS = ("date_from", "date_to")
-# Past this many matches, counting them all (and every facet row of each) costs more than a
-# page is worth: the total and the facet counts are estimated from a sample of about
-# SAMPLE_SIZE entries and shown as "about N", and relevance ranks only the first
-# EXACT_COUNT_LIMIT matches the index yields.
-EXACT_COUNT_LIMIT = 3000
-SAMPLE_SIZE = 2000
-# Facet number of the sample's own row in the facet-count query: (0, stride, matches).
-SAMPLE_ROW = 0
 
 
 @dataclass
@@ -100,6 +94,10 @@ class SearchResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # True when the total and facet counts are estimates (more than EXACT_COUNT_LIMIT matches).
     estimated: bool = False
+    # The groups (facet params, "decade", "has_scan") whose counts are estimated: all but the
+    # kept totals when the search is estimated, or one whose own filter is on when ignoring
+    # it leaves more than EXACT_COUNT_LIMIT matches.
+    estimated_groups: set[str] = field(default_factory=set)
 
     @property
     def is_valid(self) -> bool:
@@ -146,19 +144,53 @@ def run_search(
         active=_active_filters(cleaned),
     )
     entries = search_filter.qs
-    unfiltered = not search_filter.active_filter_names()
-    if unfiltered:
-        result.total = _published_total()
+    active = search_filter.active_filter_names()
+    # Only required words narrow the search: the FTS5 table answers, each match checked
+    # against its entry, without collecting the matches into a list of entries first.
+    fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
+    sampled_groups: set[str] = set()
+    if not active:
+        result.total = counting.published_total()
     else:
-        # Counting stops one past the limit: that says whether to count exactly or estimate.
-        result.total = entries.values("pk")[: EXACT_COUNT_LIMIT + 1].count()
-        result.estimated = result.total > EXACT_COUNT_LIMIT
+        # The counts stop one past the limit: that says whether to count exactly or estimate,
+        # for the search and for each facet whose own filter is on (its counts ignore it).
+        sized = _sized_groups(search_filter)
+        keyword_cap = _keyword_cap(search_filter, keywords)
+        extra = []
+        if keyword_cap:
+            extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
+        result.total, sizes, extra_counts = counting.capped_counts(
+            counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
+            counting.EXACT_COUNT_LIMIT + 1,
+            sized=[search_filter.queryset_without(*own) for _, own in sized],
+            extra=extra,
+        )
+        if keyword_cap:
+            # Now the filters know whether the words or a facet value match fewer records,
+            # and the rest of the request's queries lead with the smaller.
+            search_filter.keyword_matches = extra_counts[0]
+            entries = search_filter.queryset_without()
+        result.estimated = result.total > counting.EXACT_COUNT_LIMIT
+        # A group goes uncounted (None) when the search itself is estimated.
+        sampled_groups = {
+            param
+            for (param, _), size in zip(sized, sizes, strict=True)
+            if size is None or size > counting.EXACT_COUNT_LIMIT
+        }
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
     offset = (result.page_number - 1) * page_size
-    page_pks = _page_pks(entries, keywords, sort, offset, page_size, bounded=result.estimated)
-    _fill_facets(result, search_filter, cleaned, facet_limit)
+    page_pks = _page_pks(
+        entries,
+        keywords,
+        sort,
+        offset,
+        page_size,
+        bounded=result.estimated,
+        fts_alone=fts_alone,
+    )
+    _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups)
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
@@ -239,7 +271,69 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     return active
 
 
-def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[int]:
+def _keyword_cap(search_filter, keywords) -> int | None:
+    """How far to count the words' own FTS5 matches, or None when there is no need.
+
+    On SQLite the filters' order decides which set drives (see SearchFilter._selective_first);
+    beside facet filters, the words' match count, up to the largest chosen value's total,
+    places them. Counting FTS5 matches reads only the words' own index entries.
+    """
+    if connection.vendor != "sqlite" or not keywords.positive:
+        return None
+    largest = search_filter.largest_facet_total()
+    return largest + 1 if largest is not None else None
+
+
+def _groups() -> list[tuple[str, Facet, tuple[str, ...]]]:
+    """(param, facet, own filters) of each count group: the facets, decades and scans."""
+    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
+    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
+    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
+    return groups
+
+
+def _sized_groups(search_filter) -> list[tuple[str, tuple[str, ...]]]:
+    """(param, own filters) of the groups counted under other filters than their own.
+
+    Their counts ignore their own filter, so they count more entries than the search finds:
+    each needs its own size to tell whether to count exactly or estimate. A group whose
+    filter is the only one reads the kept totals and needs none, nor does one whose other
+    facet filters choose values of at most EXACT_COUNT_LIMIT records all told.
+    """
+    active = set(search_filter.active_filter_names())
+    sized = []
+    for param, _, own in _groups():
+        if not active.intersection(own) or not active.difference(own):
+            continue
+        bound = search_filter.upper_bound(without=own)
+        if bound is None or bound > counting.EXACT_COUNT_LIMIT:
+            sized.append((param, own))
+    return sized
+
+
+def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
+    """A page of entries by `column` newest first, entries without one last, on PostgreSQL.
+
+    Read backwards, the ascending index puts entries without a value first, so PostgreSQL
+    sorted every entry for "DESC NULLS LAST". The dated and undated entries are read apart,
+    each from its index and no further than the page, and the page is cut from both.
+    """
+    end = offset + limit
+    dated = entries.filter(**{f"{column}__isnull": False}).order_by(F(column).desc(), "-pk")
+    undated = entries.filter(**{f"{column}__isnull": True}).order_by("-pk")
+    both = (
+        dated.values_list("pk", column)[:end]
+        .union(undated.values_list("pk", column)[:end], all=True)
+        .order_by(F(column).desc(nulls_last=True), "-pk")
+    )
+    return [pk for pk, _ in both[offset:end]]
+
+
+def _page_pks(
+    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
+) -> list[int]:
+    if sort in NEWEST_FIRST and connection.vendor == "postgresql":
+        return _newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
@@ -248,49 +342,74 @@ def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[
         if bounded:
             # ts_rank reads each match's whole document: rank a bounded set of candidates,
             # never fewer than the requested page needs.
-            candidates = entries.order_by().values("pk")[: max(EXACT_COUNT_LIMIT, offset + limit)]
+            candidates = entries.order_by().values("pk")[
+                : max(counting.EXACT_COUNT_LIMIT, offset + limit)
+            ]
             entries = SearchEntry.objects.filter(pk__in=candidates)
         ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
-    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid.
-    inner_sql, inner_params = entries.values("pk").query.sql_with_params()
+    # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
+    # (never fewer than the page needs): bm25 over every match of a common word costs more
+    # than the rest of the request.
+    bound = f"LIMIT {max(counting.EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
+    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
+    # other filters narrow, the bound applies to the filtered entries, which can then stop
+    # being collected early; "+rowid" keeps FTS5 from running the MATCH once per entry.
+    narrowing, narrowing_params = f"AND {counting.FTS_ROW_HAS_ENTRY}", []
+    if not fts_alone:
+        inner_sql, narrowing_params = entries.order_by().values("pk").query.sql_with_params()
+        narrowing, bound = f"AND +rowid IN ({inner_sql} {bound})", ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            # "+rowid" keeps FTS5 from running the MATCH once per filtered entry.
-            f"AND +rowid IN ({inner_sql}) "
+            f"SELECT rowid FROM (SELECT rowid, "
             # OCR text (the last column) is machine-read and unchecked: it ranks lowest.
-            f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2), rowid LIMIT %s OFFSET %s",
-            [keywords.fts5_positive(), *inner_params, limit, offset],
+            f"bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2) AS score "
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s {narrowing} {bound}) "
+            f"ORDER BY score, rowid LIMIT %s OFFSET %s",
+            [keywords.fts5_positive(), *narrowing_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
-    """Count every facet in one query; each facet's counts ignore its own filter."""
+def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) -> None:
+    """Count every facet in one query; each facet's counts ignore its own filter.
+
+    The groups named in `sampled_groups` (and all but the kept totals when the search itself
+    is estimated) are counted on the sample.
+    """
     active = set(search_filter.active_filter_names())
-    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
-    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
-    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
+    groups = _groups()
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
-    sampled = result.estimated
     querysets = []
-    if not active:
-        # Nothing narrows the search: the kept totals are the counts.
-        querysets.append(
-            SearchFacetTotal.objects.filter(facet__in=[f.value for f in shared], count__gt=0)
-            .values("facet", "value", "count")
-            .order_by()
-        )
-    elif shared:
-        querysets.append(_facet_counts(search_filter.qs, shared, sampled=sampled))
-    for _param, facet, own in groups:
-        if active.intersection(own):
+    sampled_facets: set[int] = set()
+    if shared and active:
+        if result.estimated:
+            sampled_facets.update(facet.value for facet in shared)
+            result.estimated_groups.update(p for p, f, own in groups if f in shared)
+            querysets.append(
+                counting.facet_counts(counting.sample_of(search_filter), shared, sampled=True)
+            )
+        else:
+            querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
+    for param, facet, own in groups:
+        if not active.intersection(own):
+            continue
+        if not active.difference(own):
+            # Only this group's own filter is on, and its counts ignore it: the kept totals.
+            querysets.append(counting.kept_totals([facet]))
+        elif param in sampled_groups:
+            sampled_facets.add(facet.value)
+            result.estimated_groups.add(param)
+            entries = counting.sample_of(search_filter, *own)
+            querysets.append(counting.facet_counts(entries, [facet], sampled=True))
+        else:
             entries = search_filter.queryset_without(*own)
-            querysets.append(_facet_counts(entries, [facet], sampled=sampled))
-    if sampled:
-        querysets.append(_sample_row(_sampled(search_filter.qs)))
-    combined = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+            querysets.append(counting.facet_counts(entries, [facet]))
+    if sampled_facets:
+        querysets.append(counting.sample_row(counting.sample_of(search_filter)))
+    combined = None
+    if querysets:
+        combined = querysets[0].union(*querysets[1:], all=True) if querysets[1:] else querysets[0]
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
         for definition in FACETS
@@ -298,23 +417,29 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
     stride, sampled_matches = 1, 0
-    for facet, value, count, value_count in _top_counts(combined, selected, facet_limit):
-        if facet == SAMPLE_ROW:
+    if active:
+        rows = counting.top_counts(combined, selected, facet_limit)
+    else:
+        rows = counting.top_kept_totals(shared, facet_limit)
+    for facet, value, count, value_count in rows:
+        if facet == counting.SAMPLE_ROW:
             stride, sampled_matches = value, count
             continue
         counts.setdefault(facet, {})[value] = count
         value_counts[facet] = value_count
     if result.estimated:
         # Each sampled entry stands for `stride` entries; never below what was counted.
-        result.total = max(_rounded(sampled_matches * stride), EXACT_COUNT_LIMIT + 1)
-        for by_value in counts.values():
-            for value in by_value:
-                by_value[value] = _rounded(by_value[value] * stride)
+        result.total = max(
+            counting.rounded(sampled_matches * stride), counting.EXACT_COUNT_LIMIT + 1
+        )
+    for facet in sampled_facets:
+        by_value = counts.setdefault(facet, {})
+        for value in by_value:
+            by_value[value] = counting.rounded(by_value[value] * stride)
         # A chosen value the sample missed stays listed (and ticked), or the next submit of
         # the form would drop the filter.
-        for facet, values in selected.items():
-            for value in values:
-                counts.setdefault(facet, {}).setdefault(value, 0)
+        for value in selected.get(facet, ()):
+            by_value.setdefault(value, 0)
     shown = {}
     for definition in FACETS:
         by_value = counts.setdefault(definition.facet.value, {})
@@ -344,115 +469,17 @@ def _fill_facets(result, search_filter, cleaned, facet_limit) -> None:
     )
 
 
-def _top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
-    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
-    plus the selected values and every decade; the database ranks them, so a facet with
-    thousands of values costs no more to send than one with ten."""
-    sql, params = combined.query.sql_with_params()
-    # Every decade, the scan count and the sample-size row are always kept.
-    keep = ["facet IN (%s, %s, %s)"]
-    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
-    if limit is None:
-        keep.append("1 = 1")
-    else:
-        keep.append("position_in_facet <= %s")
-        keep_params.append(limit)
-    for facet, values in selected.items():
-        for value in values:
-            keep.append("(facet = %s AND value = %s)")
-            keep_params += [facet, value]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT facet, value, count, value_count FROM ("
-            'SELECT facet, value, "count" AS count, '
-            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
-            "AS position_in_facet, "
-            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
-            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
-            [*params, *keep_params],
-        )
-        return cursor.fetchall()
-
-
-def _published_total() -> int:
-    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
-    return row.count if row else 0
-
-
-def _stride_sql() -> str:
-    """SQL for one in how many entries the sample keeps, from the kept published total."""
-    return (
-        f"(SELECT GREATEST(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
-        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
-        if connection.vendor == "postgresql"
-        else f"(SELECT MAX(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
-        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
-    )
-
-
-def _sampled(entries):
-    """The entries whose pk is a multiple of the stride: about SAMPLE_SIZE, evenly spread.
-
-    A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
-    multiples are generated and looked up by primary key, so the sample reads only its own
-    rows, not every match; SQLite tests the cheap modulo on each row.
-    """
-    stride = f"COALESCE({_stride_sql()}, 1)"
-    if connection.vendor == "postgresql":
-        table = SearchEntry._meta.db_table
-        multiples = RawSQL(
-            f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
-        )
-        return entries.filter(pk__in=multiples)
-    bucket = Mod(F("pk"), RawSQL(stride, [], output_field=IntegerField()))
-    return entries.alias(sample_bucket=bucket).filter(sample_bucket=0)
-
-
-def _sample_row(sampled_entries):
-    """(SAMPLE_ROW, stride, matches in the sample) in the shape of the facet-count rows."""
-    return (
-        sampled_entries.order_by()
-        .annotate(
-            facet=Value(SAMPLE_ROW),
-            value=RawSQL(f"COALESCE({_stride_sql()}, 1)", []),
-        )
-        .values("facet", "value")
-        .annotate(count=Count("*"))
-        .values("facet", "value", "count")
-    )
-
-
-def _rounded(number: int) -> int:
-    """An estimate to two significant figures: more digits would claim a precision it lacks."""
-    if number < 100:
-        return number
-    return round(number, 2 - len(str(number)))
-
-
-def _facet_counts(entries, facets, *, sampled=False):
-    kinds = [facet.value for facet in facets]
-    if sampled:
-        entries = _sampled(entries)
-    if sampled and connection.vendor == "postgresql":
-        # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
-        # row of a kind; collected into an array first, the sample drives primary-key lookups.
-        sql, params = entries.order_by().values("pk").query.sql_with_params()
-        counts = SearchFacet.objects.filter(facet__in=kinds).extra(
-            where=[f"{SearchFacet._meta.db_table}.entry_id = ANY(ARRAY({sql}))"], params=params
-        )
-        return counts.values("facet", "value").annotate(count=Count("*")).order_by()
-    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
-    # rows; the matching entries are what should drive the lookup, by primary key.
-    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
-        facet_kind__in=kinds, entry__in=entries.values("pk")
-    )
-    return counts.values("facet", "value").annotate(count=Count("*")).order_by()
-
-
 def _hits(page_pks: list[int], keywords) -> list[SearchHit]:
     if not page_pks:
         return []
-    records = Record.objects.published().filter(pk__in=page_pks).select_related("document_type")
+    # No ORDER BY (the page order is page_pks'): SQLite would otherwise walk the whole
+    # record_id index for the model's default ordering instead of looking up 20 primary keys.
+    records = (
+        Record.objects.published()
+        .filter(pk__in=page_pks)
+        .select_related("document_type")
+        .order_by()
+    )
     snippet_sql = _snippet_sql(keywords)
     if snippet_sql:
         records = records.annotate(highlighted=snippet_sql)

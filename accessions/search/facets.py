@@ -16,7 +16,7 @@ from accessions.models import (
     Repository,
     Subject,
 )
-from accessions.search_models import Facet
+from accessions.search_models import Facet, SearchFacetTotal
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class FacetLabel:
     id: int
     key: str
     name: str
+    # How many published records carry the value (the kept SearchFacetTotal).
+    total: int = 0
 
 
 def lookup_values(
@@ -66,9 +68,11 @@ def lookup_values(
 ) -> dict[tuple[int, object], FacetLabel]:
     """Look up facet values by id (by="id") or by slug/code (by="key") in one query.
 
-    Returns {(facet number, id or key): FacetLabel} for the values that exist.
+    Returns {(facet number, id or key): FacetLabel} for the values that exist, with the
+    number of published records carrying each.
     """
     parts, params = [], []
+    totals = SearchFacetTotal._meta.db_table
     for definition, values in wanted.items():
         values = list(values)
         if not values:
@@ -76,7 +80,9 @@ def lookup_values(
         column = "id" if by == "id" else definition.key
         placeholders = ", ".join(["%s"] * len(values))
         parts.append(
-            f"SELECT {definition.facet.value}, id, {definition.key}, {definition.name_sql} "
+            f"SELECT {definition.facet.value}, id, {definition.key}, {definition.name_sql}, "
+            f"COALESCE((SELECT count FROM {totals} WHERE facet = {definition.facet.value} "
+            f"AND value = {definition.table}.id), 0) "
             f"FROM {definition.table} WHERE {column} IN ({placeholders})"
         )
         params += values
@@ -86,6 +92,6 @@ def lookup_values(
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     found = {}
-    for number, pk, key, name in rows:
-        found[(number, pk if by == "id" else key)] = FacetLabel(pk, key, name)
+    for number, pk, key, name, total in rows:
+        found[(number, pk if by == "id" else key)] = FacetLabel(pk, key, name, total)
     return found

@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from accessions.search import rebuild_search_index
+from accessions.search.indexing import vacuum_search_index
 
 
 class Command(BaseCommand):
-    help = "Rebuild the public search index from the records, in one transaction."
+    help = (
+        "Rebuild the public search index from the records, in one transaction; searches wait "
+        "for it to finish, as its indexes are dropped and built again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=50_000)
@@ -14,4 +18,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done * 100 // total:3d} % of records indexed")
 
         written = rebuild_search_index(batch_size=batch_size, progress=progress)
+        if vacuum_search_index():
+            self.stdout.write("  index tables vacuumed")
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {written} published records."))

@@ -1,0 +1,221 @@
+"""Counting for the search: capped counts, facet counts, the kept totals, and the sample.
+
+Past EXACT_COUNT_LIMIT matches the search estimates from a sample of about SAMPLE_SIZE
+entries, evenly spread by primary key; run_search (engine.py) decides what to count how.
+"""
+
+from django.db import connection
+from django.db.models import Count, F, Value
+from django.db.models.expressions import RawSQL
+
+from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE
+from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+
+# Past this many matches, counting them all (and every facet row of each) costs more than a
+# page is worth: the total and the facet counts are estimated from a sample of about
+# SAMPLE_SIZE entries and shown as "about N", and relevance ranks only the first
+# EXACT_COUNT_LIMIT matches the index yields.
+EXACT_COUNT_LIMIT = 3000
+SAMPLE_SIZE = 2000
+# Facet number of the sample's own row in the facet-count query: (0, stride, matches).
+SAMPLE_ROW = 0
+
+
+def fts_matches(keywords, *, indexed_only: bool) -> tuple[str, list]:
+    """SQL and parameters for the FTS5 rows the required words match (SQLite).
+
+    `indexed_only` keeps the rows that have a search entry, looked up one by one as FTS5
+    yields them: the FTS5 table follows the entries in every write, but nothing else keeps
+    it from outliving them (a database flush empties the entries only).
+    """
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    if indexed_only:
+        sql += f" AND {FTS_ROW_HAS_ENTRY}"
+    return sql, [keywords.fts5_positive()]
+
+
+# An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
+
+
+# An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
+FTS_ROW_HAS_ENTRY = (
+    f"EXISTS (SELECT 1 FROM {SearchEntry._meta.db_table} kept "
+    f"WHERE kept.record_id = {FTS_TABLE}.rowid)"
+)
+
+
+def capped_counts(main, cap: int, *, sized=(), extra=()) -> tuple[int, list, list]:
+    """How many entries the main source matches, counting no further than `cap`, and then
+    each of `sized` the same way, and each (source, cap) of `extra` to its own cap, in one
+    query. A source is a queryset of entries or the (SQL, parameters) of a query of pks.
+
+    The `sized` sources are counted only when the main count is within EXACT_COUNT_LIMIT
+    (None otherwise): past it, everything is estimated anyway, and the database skips their
+    subqueries. Returns (main count, sized counts, extra counts).
+    """
+    sized, extra = list(sized), list(extra)
+    main_sql, params = _capped_sql(main, cap)
+    columns = ["counted.main"]
+    column_params = []
+    for source in sized:
+        sql, source_params = _capped_sql(source, cap)
+        columns.append(f"CASE WHEN counted.main <= %s THEN {sql} END")
+        column_params += [EXACT_COUNT_LIMIT, *source_params]
+    for source, extra_cap in extra:
+        sql, source_params = _capped_sql(source, extra_cap)
+        columns.append(sql)
+        column_params += source_params
+    with connection.cursor() as cursor:
+        # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
+        cursor.execute(
+            f"WITH counted AS MATERIALIZED (SELECT {main_sql} AS main) "
+            f"SELECT {', '.join(columns)} FROM counted",
+            [*params, *column_params],
+        )
+        row = list(cursor.fetchone())
+    return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :]
+
+
+def _capped_sql(source, cap: int) -> tuple[str, list]:
+    if isinstance(source, tuple):
+        sql, params = source
+    else:
+        sql, params = source.order_by().values("pk").query.sql_with_params()
+    return f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)", [*params, cap]
+
+
+def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
+    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
+    plus the selected values and every decade; the database ranks them, so a facet with
+    thousands of values costs no more to send than one with ten."""
+    sql, params = combined.query.sql_with_params()
+    # Every decade, the scan count and the sample-size row are always kept.
+    keep = ["facet IN (%s, %s, %s)"]
+    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
+    if limit is None:
+        keep.append("1 = 1")
+    else:
+        keep.append("position_in_facet <= %s")
+        keep_params.append(limit)
+    for facet, values in selected.items():
+        for value in values:
+            keep.append("(facet = %s AND value = %s)")
+            keep_params += [facet, value]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT facet, value, count, value_count FROM ("
+            'SELECT facet, value, "count" AS count, '
+            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
+            "AS position_in_facet, "
+            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
+            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
+            [*params, *keep_params],
+        )
+        return cursor.fetchall()
+
+
+def top_kept_totals(facets, limit: int | None) -> list[tuple]:
+    """Rows (facet, value, count, values in facet) of the top `limit` kept totals of each
+    facet (every decade and the scan count): what the unfiltered search page shows.
+
+    Each facet's top values are picked apart, so the database never ranks every value of
+    every facet at once (thousands of subjects and places) as the window in top_counts does.
+    """
+    table = SearchFacetTotal._meta.db_table
+    parts, params = [], []
+    for facet in facets:
+        capped = limit is not None and facet not in (Facet.DECADE, Facet.SCAN)
+        parts.append(
+            f"SELECT * FROM (SELECT facet, value, count, (SELECT COUNT(*) FROM {table} every "
+            f"WHERE every.facet = %s AND every.count > 0) AS value_count FROM {table} "
+            f"WHERE facet = %s AND count > 0 ORDER BY count DESC, value"
+            f"{' LIMIT %s' if capped else ''}) top_{facet.value}"
+        )
+        params += [facet.value, facet.value, *([limit] if capped else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
+
+
+def kept_totals(facets):
+    """The kept per-value totals of these facets, in the shape of the facet-count rows."""
+    return (
+        SearchFacetTotal.objects.filter(facet__in=[f.value for f in facets], count__gt=0)
+        .values("facet", "value", "count")
+        .order_by()
+    )
+
+
+def published_total() -> int:
+    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
+    return row.count if row else 0
+
+
+def stride_sql() -> str:
+    """SQL for one in how many entries the sample keeps, from the kept published total."""
+    return (
+        f"(SELECT GREATEST(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
+        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
+        if connection.vendor == "postgresql"
+        else f"(SELECT MAX(1, count / {SAMPLE_SIZE}) FROM {SearchFacetTotal._meta.db_table} "
+        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
+    )
+
+
+def sample_of(search_filter, *without: str):
+    """The entries matching the filters (less those named) whose pk is a multiple of the
+    stride: about SAMPLE_SIZE of the archive, evenly spread.
+
+    A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
+    multiples are generated and looked up by primary key, so the sample reads only its own
+    rows, not every match. On SQLite each filter's subquery keeps only the multiples itself,
+    so a common word's thousands of FTS5 matches are never collected just to be dropped.
+    """
+    stride = f"COALESCE({stride_sql()}, 1)"
+    if connection.vendor == "postgresql":
+        table = SearchEntry._meta.db_table
+        multiples = RawSQL(
+            f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
+        )
+        return search_filter.queryset_without(*without).filter(pk__in=multiples)
+    return search_filter.sampled_queryset_without(*without, stride_sql=stride)
+
+
+def sample_row(sampled_entries):
+    """(SAMPLE_ROW, stride, matches in the sample) in the shape of the facet-count rows."""
+    return (
+        sampled_entries.order_by()
+        .annotate(
+            facet=Value(SAMPLE_ROW),
+            value=RawSQL(f"COALESCE({stride_sql()}, 1)", []),
+        )
+        .values("facet", "value")
+        .annotate(count=Count("*"))
+        .values("facet", "value", "count")
+    )
+
+
+def rounded(number: int) -> int:
+    """An estimate to two significant figures: more digits would claim a precision it lacks."""
+    if number < 100:
+        return number
+    return round(number, 2 - len(str(number)))
+
+
+def facet_counts(entries, facets, *, sampled=False):
+    """Counts of the facets' values over `entries` (already cut to the sample when sampled)."""
+    kinds = [facet.value for facet in facets]
+    if sampled and connection.vendor == "postgresql":
+        # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
+        # row of a kind; collected into an array first, the sample drives primary-key lookups.
+        sql, params = entries.order_by().values("pk").query.sql_with_params()
+        counts = SearchFacet.objects.filter(facet__in=kinds).extra(
+            where=[f"{SearchFacet._meta.db_table}.entry_id = ANY(ARRAY({sql}))"], params=params
+        )
+        return counts.values("facet", "value").annotate(count=Count("*")).order_by()
+    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
+    # rows; the matching entries are what should drive the lookup, by primary key.
+    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
+        facet_kind__in=kinds, entry__in=entries.values("pk")
+    )
+    return counts.values("facet", "value").annotate(count=Count("*")).order_by()
