@@ -97,5 +97,16 @@ class SearchFacetTotal(models.Model):
     value = models.IntegerField()
     count = models.IntegerField(default=0)
 
+    class Meta:
+        indexes = [
+            # The browse page lists each facet's values with the most records first; at a
+            # million records, sorting a facet's thousands of totals cost 15-25 ms a page.
+            models.Index(
+                fields=["facet", "-count", "value"],
+                name="search_total_top",
+                condition=models.Q(count__gt=0),
+            )
+        ]
+
     def __str__(self):
         return f"facet {self.facet} value {self.value}: {self.count}"
