@@ -1,9 +1,7 @@
 """Read AtoM's accessions CSV: create accessions and their donors, all rows or none."""
 
 import logging
-from collections.abc import Callable
 from datetime import date
-from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -184,32 +182,14 @@ def parse_atom_row(source: SourceRow) -> tuple[dict, dict, list[RowError]]:
     return fields, donor, errors
 
 
-def import_atom_accessions(
-    *,
-    stream: BinaryIO,
-    user=None,
-    dry_run: bool = False,
-    source_name: str = "a file",
-    progress: Callable[[int], None] | None = None,
-    max_bytes: int | None = None,
+def import_atom_source(
+    source: CsvSource, *, user, dry_run: bool, source_name: str, progress
 ) -> ImportReport:
     """Create (or update) one accession per AtoM row, with its donor; all rows or none.
 
     Donors are private acquisition donors, never credited funders; an existing donor of the
-    same name is linked, not changed.
+    same name is linked, not changed. import_records() routes AtoM files here.
     """
-    return import_atom_source(
-        CsvSource(stream, max_bytes=max_bytes),
-        user=user,
-        dry_run=dry_run,
-        source_name=source_name,
-        progress=progress,
-    )
-
-
-def import_atom_source(
-    source: CsvSource, *, user, dry_run: bool, source_name: str, progress
-) -> ImportReport:
     missing = [column for column in REQUIRED if column not in source.columns]
     if missing:
         raise ImportFileError(f"Required AtoM columns missing: {', '.join(missing)}.", line=1)

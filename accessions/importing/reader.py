@@ -134,7 +134,7 @@ class CsvSource:
         while (raw := self._next_raw()) is not None:
             number += 1
             if len(raw) == width:
-                if not any(raw) or not "".join(raw).strip():
+                if not "".join(raw).strip():
                     continue  # blank lines, often at the end of a spreadsheet export
                 extra = 0
             else:

@@ -35,9 +35,6 @@ def fts_matches(keywords, *, indexed_only: bool) -> tuple[str, list]:
 
 
 # An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
-
-
-# An FTS5 row's search entry, probed by primary key for each row FTS5 yields.
 FTS_ROW_HAS_ENTRY = (
     f"EXISTS (SELECT 1 FROM {SearchEntry._meta.db_table} kept "
     f"WHERE kept.record_id = {FTS_TABLE}.rowid)"
