@@ -5,7 +5,8 @@ update_search_index inside their transaction.
 """
 
 from accessions.search.engine import SearchHit, SearchResult, matching_records, run_search
-from accessions.search.indexing import rebuild_search_index, update_search_index
+from accessions.search.indexing import update_search_index
+from accessions.search.rebuilding import rebuild_search_index
 
 __all__ = [
     "SearchHit",

@@ -6,7 +6,7 @@ behind the records it describes.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 
@@ -96,26 +96,38 @@ def _ocr_sql(t: dict, vendor: str) -> str:
     )
 
 
+def _published(where: str) -> str:
+    return f"r.status = '{Record.Status.PUBLISHED}' AND {where}"
+
+
+def _document_sql(t: dict) -> str:
+    """SQL for a record's weighted text vector on PostgreSQL: title, summary, texts and
+    names, OCR text."""
+    body, names = _text_sql(t, "postgresql")
+    return (
+        f"setweight(to_tsvector('{PG_CONFIG}', r.title), 'A') || "
+        f"setweight(to_tsvector('{PG_CONFIG}', r.summary), 'B') || "
+        f"setweight(to_tsvector('{PG_CONFIG}', {body} || ' ' || {names}), 'C') || "
+        f"setweight(to_tsvector('{PG_CONFIG}', {_ocr_sql(t, 'postgresql')}), 'D')"
+    )
+
+
+def _entry_insert(t: dict, document: str, source: str) -> str:
+    return (
+        f"INSERT INTO {t['entry']} "
+        f"(record_id, date_start, date_end, sort_title, uploaded, document) "
+        f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
+        f"{document} FROM {source}"
+    )
+
+
 def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
     """INSERTs for the entries (and the FTS5 rows on SQLite) of published records in `where`."""
     body, names = _text_sql(t, vendor)
     ocr = _ocr_sql(t, vendor)
-    published = f"r.status = '{Record.Status.PUBLISHED}' AND {where}"
-    if vendor == "postgresql":
-        document = (
-            f"setweight(to_tsvector('{PG_CONFIG}', r.title), 'A') || "
-            f"setweight(to_tsvector('{PG_CONFIG}', r.summary), 'B') || "
-            f"setweight(to_tsvector('{PG_CONFIG}', {body} || ' ' || {names}), 'C') || "
-            f"setweight(to_tsvector('{PG_CONFIG}', {ocr}), 'D')"
-        )
-    else:
-        document = "NULL"
-    statements = [
-        f"INSERT INTO {t['entry']} "
-        f"(record_id, date_start, date_end, sort_title, uploaded, document) "
-        f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
-        f"{document} FROM {t['record']} r WHERE {published}"
-    ]
+    published = _published(where)
+    document = _document_sql(t) if vendor == "postgresql" else "NULL"
+    statements = [_entry_insert(t, document, f"{t['record']} r WHERE {published}")]
     if vendor == "sqlite":
         statements.append(
             f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body, names, ocr) "
@@ -126,9 +138,10 @@ def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
 
 
 def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
-    """INSERTs of the facet keys of the entries in `where` (entries must exist already)."""
+    """INSERTs of the facet keys of the published records in `where`."""
     insert = f"INSERT INTO {t['facet']} (entry_id, facet, value) "
-    indexed = f"JOIN {t['entry']} e ON e.record_id = r.id WHERE {where}"
+    # Published records are exactly those with an entry; the facet rows need not wait for it.
+    indexed = f"WHERE {_published(where)}"
 
     def through(name: str, column: str, facet: Facet) -> str:
         return (
@@ -251,149 +264,3 @@ def update_search_index(*, record_pks: Iterable[int]) -> None:
                 _reindex("= ANY(%s)", [chunk])
             else:
                 _reindex(f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
-
-
-def rebuild_search_index(
-    *, batch_size: int = 50_000, progress: Callable[[int, int], None] | None = None
-) -> int:
-    """Rebuild the whole index from the records, in one transaction; returns entries written.
-
-    The index tables' secondary indexes are dropped first and built again at the end: built
-    once from the finished rows, they cost a fraction of keeping them up to date row by row.
-    Searches made meanwhile wait for the rebuild to commit (they never see it half done).
-    `progress(done, total)` is called after each batch of record pks.
-    """
-    t = _tables()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            indexes = _secondary_indexes(cursor, [t["entry"], t["facet"]])
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-            facet_key = _drop_primary_key(cursor, t["facet"])
-            _empty_index(cursor, t)
-        bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
-        first, last = bounds.first(), bounds.last()
-        if first is not None:
-            for low in range(first, last + 1, batch_size):
-                high = min(low + batch_size - 1, last)
-                _reindex("BETWEEN %s AND %s", [low, high])
-                if progress:
-                    progress(high - first + 1, last - first + 1)
-        with connection.cursor() as cursor:
-            _create_indexes(cursor, indexes, primary_keys=[facet_key] if facet_key else [])
-            _analyze(cursor, t)
-        written = SearchEntry.objects.count()
-    logger.info("Search index rebuilt with %s entries", written)
-    return written
-
-
-# Memory for building the indexes again after a rebuild (PostgreSQL's default is 64 MB): the
-# GIN index of a million documents builds several times faster with room to sort.
-REBUILD_INDEX_MEMORY = "256MB"
-
-
-def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of these tables' indexes, primary keys aside.
-
-    Read from the database's catalogue, so a rebuild recreates exactly what migrations made.
-    """
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            "SELECT index_class.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
-            "JOIN pg_class index_class ON index_class.oid = ix.indexrelid "
-            "JOIN pg_class table_class ON table_class.oid = ix.indrelid "
-            "WHERE table_class.relname = ANY(%s) AND pg_table_is_visible(table_class.oid) "
-            "AND NOT ix.indisprimary AND NOT ix.indisunique ORDER BY 1",
-            [tables],
-        )
-    else:
-        placeholders = ", ".join(["%s"] * len(tables))
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({placeholders}) ORDER BY name",
-            tables,
-        )
-    return cursor.fetchall()
-
-
-def _empty_index(cursor, t: dict) -> None:
-    """Remove every index row, by the quickest way each database offers."""
-    if connection.vendor == "postgresql":
-        # TRUNCATE leaves no dead rows behind for VACUUM, unlike DELETE.
-        cursor.execute(f"TRUNCATE {t['entry']}, {t['facet']}, {t['total']}")
-        return
-    # Without a WHERE clause SQLite empties a table at once instead of row by row.
-    for table in (t["entry"], t["facet"], t["total"]):
-        cursor.execute(f"DELETE FROM {table}")
-    # FTS5 deletes row by row whatever the clause (seconds per 100k rows): the table is made
-    # again from its own definition instead.
-    cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
-    (definition,) = cursor.fetchone()
-    cursor.execute(f"DROP TABLE {FTS_TABLE}")
-    cursor.execute(definition)
-
-
-def _analyze(cursor, t: dict) -> None:
-    """Fresh planner statistics for the index tables and the records the search loads.
-
-    The old ones describe the index before the rebuild. SQLite keeps none until asked:
-    without them it loaded a page's 20 records through the status index (every published
-    record) instead of by primary key, and picked worse drivers for filtered searches.
-    """
-    tables = [t["record"], t["entry"], t["facet"], t["total"]]
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {', '.join(tables)}")
-        return
-    for table in tables:
-        cursor.execute(f"ANALYZE {table}")
-
-
-def _drop_primary_key(cursor, table: str) -> tuple[str, str, str] | None:
-    """Drop the table's primary key on PostgreSQL; returns (table, name, definition).
-
-    The facet table's key spans every column: checked row by row, it cost more than the
-    1.5 million facet rows of 100k records took to write. Added back at the end, it is
-    built once and still refuses a duplicate, which rolls the whole rebuild back.
-    SQLite cannot drop a primary key; nothing happens there.
-    """
-    if connection.vendor != "postgresql":
-        return None
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'p'",
-        [table],
-    )
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    name, definition = row
-    quoted = connection.ops.quote_name
-    cursor.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
-    return table, name, definition
-
-
-def _create_indexes(
-    cursor, indexes: list[tuple[str, str]], *, primary_keys: list[tuple[str, str, str]]
-) -> None:
-    if connection.vendor == "postgresql":
-        cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
-    quoted = connection.ops.quote_name
-    for table, name, definition in primary_keys:
-        cursor.execute(f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
-    for _, definition in indexes:
-        cursor.execute(definition)
-
-
-def vacuum_search_index() -> bool:
-    """After a rebuild, let PostgreSQL mark the new rows all-visible; returns whether it ran.
-
-    Until VACUUM sets the visibility map, every index-only scan of the fresh index tables
-    also reads the table (searches ran 2-5 times slower at 100k records). VACUUM cannot run
-    inside a transaction, so nothing happens inside one (or on SQLite).
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    t = _tables()
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {t['entry']}, {t['facet']}, {t['total']}")
-    return True

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accessions.search import rebuild_search_index
-from accessions.search.indexing import vacuum_search_index
+from accessions.search.rebuilding import vacuum_search_index
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, **options):
         def progress(done: int, total: int) -> None:
-            self.stdout.write(f"  {done * 100 // total:3d} % of records indexed")
+            self.stdout.write(f"  {done * 100 // total:3d} % done")
 
         written = rebuild_search_index(batch_size=batch_size, progress=progress)
         if vacuum_search_index():
