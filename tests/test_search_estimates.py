@@ -192,3 +192,14 @@ def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(
     assert "language" not in result.estimated_groups
     language = next(group for group in result.facets if group.param == "language")
     assert {value.value: value.count for value in language.values} == {"en": 5, "fr": 1}
+
+
+def test_past_the_limit_relevance_still_puts_a_title_match_first(client, small_limits, make_record):
+    for number in range(4):
+        make_record(title=f"Report {number}", summary="A note that mentions a satellite once.")
+    titled = make_record(title="Satellite launch", summary="A note about a launch.")
+    response = search(client, "q=satellite&sort=relevance")
+    result = response.context["result"]
+    assert result.estimated
+    assert result.hits[0].record.pk == titled.pk
+    assert len(result.hits) == 5

@@ -339,14 +339,25 @@ def _page_pks(
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if connection.vendor == "postgresql":
         query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+        ranked = entries.annotate(rank=SearchRank(F("document"), query))
         if bounded:
             # ts_rank reads each match's whole document: rank a bounded set of candidates,
-            # never fewer than the requested page needs.
-            candidates = entries.order_by().values("pk")[
-                : max(counting.EXACT_COUNT_LIMIT, offset + limit)
-            ]
-            entries = SearchEntry.objects.filter(pk__in=candidates)
-        ranked = entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "pk")
+            # never fewer than the requested page needs, each ranked as it is read (looking
+            # the candidates up again by pk to rank them cost half as much again).
+            candidates_sql, params = (
+                ranked.order_by()
+                .annotate(candidate=F("pk"))
+                .values("candidate", "rank")[: max(counting.EXACT_COUNT_LIMIT, offset + limit)]
+                .query.sql_with_params()
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT candidate FROM ({candidates_sql}) candidates "
+                    "ORDER BY rank DESC, candidate LIMIT %s OFFSET %s",
+                    [*params, limit, offset],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        ranked = ranked.order_by("-rank", "pk")
         return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
     # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
     # (never fewer than the page needs): bm25 over every match of a common word costs more
