@@ -393,13 +393,19 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
     querysets = []
     sampled_facets: set[int] = set()
+    # The sample row (how many entries of the sample match) says what the sampled counts
+    # stand for; on PostgreSQL it comes with the shared facets' counts, from one sample.
+    sample_row_counted = False
     if shared and active:
         if result.estimated:
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
-            querysets.append(
-                counting.facet_counts(counting.sample_of(search_filter), shared, sampled=True)
-            )
+            sample = counting.sample_of(search_filter)
+            if connection.vendor == "postgresql":
+                querysets.append(counting.sampled_counts_with_sample_row(sample, shared))
+                sample_row_counted = True
+            else:
+                querysets.append(counting.facet_counts(sample, shared, sampled=True))
         else:
             querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
@@ -416,11 +422,9 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
-    if sampled_facets:
+    if sampled_facets and not sample_row_counted:
         querysets.append(counting.sample_row(counting.sample_of(search_filter)))
-    combined = None
-    if querysets:
-        combined = querysets[0].union(*querysets[1:], all=True) if querysets[1:] else querysets[0]
+    combined = counting.union_all(querysets) if querysets else None
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
         for definition in FACETS
