@@ -204,11 +204,15 @@ def rounded(number: int) -> int:
 def union_all(parts) -> tuple[str, list]:
     """The (SQL, parameters) of all the count rows of `parts`: querysets of (facet, value,
     count) rows, or (SQL, parameters) of such rows."""
+    parts = list(parts)
+    if not any(isinstance(part, tuple) for part in parts):
+        # Django's own compound: SQLite planned the wrapped form below slower.
+        combined = parts[0].union(*parts[1:], all=True) if parts[1:] else parts[0]
+        return combined.query.sql_with_params()
     sqls, params = [], []
     for number, part in enumerate(parts):
         sql, part_params = part if isinstance(part, tuple) else part.query.sql_with_params()
-        # Each part a subquery of its own: SQLite allows no parentheses around a SELECT of
-        # a compound, nor a WITH in one; both allow them in FROM.
+        # Each part a subquery of its own, so that a part may carry its own WITH.
         sqls.append(f"SELECT * FROM ({sql}) part_{number}")
         params += part_params
     return " UNION ALL ".join(sqls), params
