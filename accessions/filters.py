@@ -4,7 +4,6 @@ Filters work on SearchEntry, which holds published records only.
 """
 
 import calendar
-import json
 import re
 from datetime import date
 
@@ -300,13 +299,8 @@ class SearchFilter(django_filters.FilterSet):
         """
         if connection.vendor != "postgresql":
             return frozenset()
-        cleaned = self.form.cleaned_data
         active = [name for name in self.active_filter_names() if name not in skip]
-        totals = {
-            name: sum(label.total for label in cleaned[name])
-            for name in active
-            if name in FACETS_BY_PARAM
-        }
+        totals = self._facet_totals(skip)
         large = frozenset(name for name, total in totals.items() if total > PROBE_ABOVE)
         # The sample's few pks are joined with large values faster than probed (measured).
         if not large or sampled:
@@ -331,9 +325,7 @@ class SearchFilter(django_filters.FilterSet):
                     f"WHERE document @@ websearch_to_tsquery(%s, %s)",
                     [PG_CONFIG, self.keywords.as_websearch()],
                 )
-                plan = cursor.fetchone()[0]
-            if isinstance(plan, str):
-                plan = json.loads(plan)
+                plan = cursor.fetchone()[0]  # psycopg decodes the JSON
             self._keyword_estimate = int(plan[0]["Plan"]["Plan Rows"])
         return self._keyword_estimate
 
@@ -347,34 +339,38 @@ class SearchFilter(django_filters.FilterSet):
         """
         name, value = item
         if name in FACETS_BY_PARAM and value:
-            return (0, sum(label.total for label in value))
+            return (0, _chosen_total(value))
         if name == "q" and self.keyword_matches is not None:
             return (0, self.keyword_matches)
         return (1 if name == "q" else 2, 0)
 
+    def _facet_totals(self, skip=()) -> dict[str, int]:
+        """{param: records its chosen values have} of the active facet filters, less those
+        named, from the kept totals."""
+        return {
+            name: _chosen_total(value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value and name not in skip
+        }
+
     def largest_facet_total(self) -> int | None:
         """The most records any active facet filter's values have, from the kept totals."""
-        totals = [
-            sum(label.total for label in value)
-            for name, value in self.form.cleaned_data.items()
-            if name in FACETS_BY_PARAM and value
-        ]
-        return max(totals) if totals else None
+        return max(self._facet_totals().values(), default=None)
 
     def upper_bound(self, *, without: tuple[str, ...] = ()) -> int | None:
         """At most how many entries the active facet filters (less those named) can match,
         from the kept totals; None when no facet filter is left to bound them."""
-        bounds = [
-            sum(label.total for label in value)
-            for name, value in self.form.cleaned_data.items()
-            if name in FACETS_BY_PARAM and value and name not in without
-        ]
-        return min(bounds) if bounds else None
+        return min(self._facet_totals(without).values(), default=None)
 
     def active_filter_names(self) -> list[str]:
         return [
             name for name, value in self.form.cleaned_data.items() if name in self.filters and value
         ]
+
+
+def _chosen_total(labels) -> int:
+    """How many records carry any of a filter's chosen values, at most (their kept totals)."""
+    return sum(label.total for label in labels)
 
 
 def search_parameters() -> dict[str, str]:

@@ -218,38 +218,44 @@ def union_all(parts) -> tuple[str, list]:
     return " UNION ALL ".join(sqls), params
 
 
-def sampled_counts_with_sample_row(sampled_entries, facets) -> tuple[str, list]:
-    """(SQL, parameters) of the facets' counts over the sample, and the sample row, with the
-    sample's matching entries found once (PostgreSQL).
+def sampled_counts_with_sample_row(sampled_entries, facets) -> list:
+    """The facets' counts over the sample and the sample row, as parts for union_all.
 
-    Each reads the sample's matches, which takes a primary-key lookup and a test of the
-    filters for each of its ~2,000 entries: done twice, that was a third of a common
-    word's facet query.
+    On PostgreSQL both come from one reading of the sample's matches: each reading takes a
+    primary-key lookup and a test of the filters for each of its ~2,000 entries, and done
+    twice it was a third of a common word's facet query.
     """
+    if connection.vendor == "postgresql":
+        return [_sampled_counts_sql(sampled_entries, facets, with_sample_row=True)]
+    return [facet_counts(sampled_entries, facets, sampled=True), sample_row(sampled_entries)]
+
+
+def _sampled_counts_sql(sampled_entries, facets, *, with_sample_row: bool) -> tuple[str, list]:
+    """(SQL, parameters) of the facets' counts over the sample on PostgreSQL, which cannot
+    guess how few entries the sample keeps and may scan every facet row of a kind: collected
+    into an array first, the sample drives primary-key lookups."""
     sql, params = sampled_entries.order_by().values("pk").query.sql_with_params()
     table = SearchFacet._meta.db_table
     kinds = ", ".join(str(int(facet.value)) for facet in facets)
-    return (
+    counts = (
         f"WITH sampled AS MATERIALIZED (SELECT ARRAY({sql}) AS pks) "
         f"SELECT f.facet, f.value, COUNT(*) AS count FROM {table} f, sampled "
-        f"WHERE f.facet IN ({kinds}) AND f.entry_id = ANY(sampled.pks) GROUP BY f.facet, f.value "
-        f"UNION ALL SELECT {SAMPLE_ROW}, COALESCE({stride_sql()}, 1), "
-        f"COALESCE(cardinality(sampled.pks), 0) FROM sampled",
-        params,
+        f"WHERE f.facet IN ({kinds}) AND f.entry_id = ANY(sampled.pks) GROUP BY f.facet, f.value"
     )
+    if with_sample_row:
+        counts += (
+            f" UNION ALL SELECT {SAMPLE_ROW}, COALESCE({stride_sql()}, 1), "
+            f"COALESCE(cardinality(sampled.pks), 0) FROM sampled"
+        )
+    return counts, params
 
 
 def facet_counts(entries, facets, *, sampled=False):
-    """Counts of the facets' values over `entries` (already cut to the sample when sampled)."""
+    """Counts of the facets' values over `entries` (already cut to the sample when sampled):
+    a queryset of (facet, value, count) rows, or on PostgreSQL for the sample their SQL."""
     kinds = [facet.value for facet in facets]
     if sampled and connection.vendor == "postgresql":
-        # PostgreSQL cannot guess how few entries the sample keeps and may scan every facet
-        # row of a kind; collected into an array first, the sample drives primary-key lookups.
-        sql, params = entries.order_by().values("pk").query.sql_with_params()
-        counts = SearchFacet.objects.filter(facet__in=kinds).extra(
-            where=[f"{SearchFacet._meta.db_table}.entry_id = ANY(ARRAY({sql}))"], params=params
-        )
-        return counts.values("facet", "value").annotate(count=Count("*")).order_by()
+        return _sampled_counts_sql(entries, facets, with_sample_row=False)
     # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
     # rows; the matching entries are what should drive the lookup, by primary key.
     counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(

@@ -394,18 +394,15 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     querysets = []
     sampled_facets: set[int] = set()
     # The sample row (how many entries of the sample match) says what the sampled counts
-    # stand for; on PostgreSQL it comes with the shared facets' counts, from one sample.
+    # stand for; it comes with the shared facets' counts when they are sampled.
     sample_row_counted = False
     if shared and active:
         if result.estimated:
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
             sample = counting.sample_of(search_filter)
-            if connection.vendor == "postgresql":
-                querysets.append(counting.sampled_counts_with_sample_row(sample, shared))
-                sample_row_counted = True
-            else:
-                querysets.append(counting.facet_counts(sample, shared, sampled=True))
+            querysets += counting.sampled_counts_with_sample_row(sample, shared)
+            sample_row_counted = True
         else:
             querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
