@@ -11,19 +11,16 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Exists, F, Func, IntegerField, OuterRef
+from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
-from accessions.search_models import Facet, SearchEntry, SearchFacet
+from accessions.search_models import Facet, SearchEntry, SearchFacet, facet_key
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
-# A facet filter whose values more records carry than this is checked row by row on
-# PostgreSQL when a narrower filter leads (see SearchFilter._probed_facets).
-PROBE_ABOVE = 20_000
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 SORTS = {
     "relevance": "Relevance",
@@ -94,24 +91,7 @@ class FacetFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        ids = [label.id for label in value]
-        matching = SearchFacet.objects.filter(facet=self.definition.facet, value__in=ids)
-        if self.field_name in self.parent.probed:
-            return qs.filter(Probe(matching.filter(entry_id=OuterRef("pk"))))
-        matching = self.parent.keep_sampled(matching, "entry_id")
-        return qs.filter(pk__in=matching.values("entry_id"))
-
-
-class Probe(Exists):
-    """`EXISTS (…)` that PostgreSQL checks row by row, with one index probe per candidate.
-
-    Bare in WHERE, an EXISTS becomes a semi-join or a hashed subplan, and the planner then
-    reads every facet row of a value that a quarter of the archive carries, to keep a few
-    hundred keyword matches. OFFSET 0 keeps the subquery as written, and IS TRUE keeps it
-    out of the join tree: it runs for each row the narrower filters leave, and no more.
-    """
-
-    template = "(EXISTS(%(subquery)s OFFSET 0)) IS TRUE"
+        return self.parent.having_any(qs, self.definition.facet, [label.id for label in value])
 
 
 class Unindexed(Func):
@@ -191,9 +171,6 @@ class SearchFilter(django_filters.FilterSet):
     # How many records the keywords match (counted as far as the facet filters need), once
     # known: it places the keyword filter among the facet filters (see _selective_first).
     keyword_matches: int | None = None
-    # The facet filters checked row by row (see _probed_facets), for the queryset being built.
-    probed: frozenset[str] = frozenset()
-    _keyword_estimate: int | None = None
 
     class Meta:
         model = SearchEntry
@@ -238,7 +215,19 @@ class SearchFilter(django_filters.FilterSet):
         return queryset.filter(start_unindexed__isnull=False, start_unindexed__lte=value[1])
 
     def filter_has_scan(self, queryset, name, value):
-        matching = SearchFacet.objects.filter(facet=Facet.SCAN, value=1)
+        return self.having_any(queryset, Facet.SCAN, [1])
+
+    def having_any(self, queryset, facet: Facet, values: list[int]):
+        """The entries having any of these values of the facet.
+
+        PostgreSQL tests the keys on each entry's own row: the planner checks them on the rows
+        a rare word or a date finds, or ANDs the keys' index lists of large values, instead of
+        joining every facet row of a value a quarter of the archive carries. SQLite has
+        no arrays; it looks the values up in the facet rows.
+        """
+        if connection.vendor == "postgresql":
+            return queryset.filter(keys__overlap=[facet_key(facet, value) for value in values])
+        matching = SearchFacet.objects.filter(facet=facet, value__in=values)
         matching = self.keep_sampled(matching, "entry_id")
         return queryset.filter(pk__in=matching.values("entry_id"))
 
@@ -246,12 +235,9 @@ class SearchFilter(django_filters.FilterSet):
         # The form also carries sort and page, which are not filters.
         return self._apply(queryset, skip=())
 
-    def queryset_without(self, *names: str, sampled: bool = False):
-        """The filtered queryset with some filters left out: for a facet's own counts.
-
-        `sampled` says that the caller narrows it to the sample's few pks (PostgreSQL).
-        """
-        return self._apply(self.queryset, skip=names, sampled=sampled)
+    def queryset_without(self, *names: str):
+        """The filtered queryset with some filters left out: for a facet's own counts."""
+        return self._apply(self.queryset, skip=names)
 
     def sampled_queryset_without(self, *names: str, stride_sql: str):
         """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.
@@ -277,57 +263,11 @@ class SearchFilter(django_filters.FilterSet):
         stride = RawSQL(stride_sql, [], output_field=IntegerField())
         return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
-    def _apply(self, queryset, skip, sampled=False):
-        self.probed = self._probed_facets(skip, sampled)
-        try:
-            for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
-                if name in self.filters and name not in skip:
-                    queryset = self.filters[name].filter(queryset, value)
-        finally:
-            self.probed = frozenset()
+    def _apply(self, queryset, skip):
+        for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
+            if name in self.filters and name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
         return queryset
-
-    def _probed_facets(self, skip, sampled) -> frozenset[str]:
-        """The facet filters PostgreSQL should check row by row rather than join.
-
-        A value carried by more than PROBE_ABOVE records costs less to test for each
-        candidate (one index probe) than to read in full, when something narrower chooses
-        the candidates: a rare word or a smaller facet value. Without one, the
-        large values are joined, as the planner would: probing each row of a large set for
-        another large one costs more than hashing both. SQLite orders its subqueries itself
-        (see _selective_first).
-        """
-        if connection.vendor != "postgresql":
-            return frozenset()
-        active = [name for name in self.active_filter_names() if name not in skip]
-        totals = self._facet_totals(skip)
-        large = frozenset(name for name, total in totals.items() if total > PROBE_ABOVE)
-        # The sample's few pks are joined with large values faster than probed (measured).
-        if not large or sampled:
-            return frozenset()
-        if len(large) < len(totals):  # a smaller facet value leads
-            return large
-        if "q" in active and self.keyword_estimate() <= PROBE_ABOVE:
-            return large
-        return frozenset()
-
-    def keyword_estimate(self) -> int:
-        """How many entries PostgreSQL's statistics expect the words to match (asked once).
-
-        Its estimate for a text query comes from the commonest words of the index, so it
-        tells a rare word from a common one without counting either.
-        """
-        if self._keyword_estimate is None:
-            table = SearchEntry._meta.db_table
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} "
-                    f"WHERE document @@ websearch_to_tsquery(%s, %s)",
-                    [PG_CONFIG, self.keywords.as_websearch()],
-                )
-                plan = cursor.fetchone()[0]  # psycopg decodes the JSON
-            self._keyword_estimate = int(plan[0]["Plan"]["Plan Rows"])
-        return self._keyword_estimate
 
     def _selective_first(self, item) -> tuple:
         """Facet filters and keywords by how few records they match, then the rest.

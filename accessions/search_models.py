@@ -4,6 +4,7 @@ Only published records have a SearchEntry, so a draft cannot reach a result or a
 count even through a forgotten filter. The rows are written by accessions.search.indexing.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
@@ -27,6 +28,35 @@ class Facet(models.IntegerChoices):
     SCAN = 12, "Has scans"
 
 
+# A facet key packs (facet, value) into one integer: facet * FACET_KEY_BASE + value. The
+# largest facet number times the base stays below 2**31, so the keys fit PostgreSQL's integer.
+FACET_KEY_BASE = 100_000_000
+
+
+def facet_key(facet: int, value: int) -> int:
+    if not 0 <= value < FACET_KEY_BASE:
+        raise ValueError(f"facet value {value} does not fit a facet key")
+    return int(facet) * FACET_KEY_BASE + value
+
+
+class FacetKeysField(ArrayField):
+    """integer[] on PostgreSQL; SQLite has no arrays and keeps the column empty (NULL)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("base_field", models.IntegerField())
+        super().__init__(**kwargs)
+
+    def db_type(self, connection):
+        if connection.vendor == "postgresql":
+            return super().db_type(connection)
+        return "text"
+
+    def get_placeholder_sql(self, value, compiler, connection):
+        if connection.vendor == "postgresql":
+            return super().get_placeholder_sql(value, compiler, connection)
+        return "%s", (value,)
+
+
 class SearchEntry(models.Model):
     """A published record as the search sees it: sort keys and, on PostgreSQL, its text."""
 
@@ -46,6 +76,11 @@ class SearchEntry(models.Model):
     uploaded = models.DateField(null=True)
     # PostgreSQL only (weighted, GIN-indexed); SQLite keeps the text in the search_fts table.
     document = SearchVectorField(null=True)
+    # PostgreSQL only: the entry's facet keys (see facet_key), a copy of its SearchFacet rows
+    # on the row itself, GIN-indexed. A facet filter is then a test of the row the other
+    # filters already read, or a bitmap AND of index lists, where joining the facet rows of
+    # two large values read hundreds of thousands of index entries per request.
+    keys = FacetKeysField(null=True)
 
     class Meta:
         verbose_name_plural = "search entries"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accessions.intake import create_record
 from accessions.models import Collection, Record, Subject
 from accessions.search import indexing, rebuilding, run_search, update_search_index
-from accessions.search_models import Facet, SearchEntry, SearchFacet
+from accessions.search_models import Facet, SearchEntry, SearchFacet, facet_key
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +205,40 @@ def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
     assert kept_totals()[(indexing.ENTRIES_TOTAL, 0)] == 2
 
 
+def keys_from_facet_rows() -> dict[int, list[int]]:
+    """Each entry's facet keys as its facet rows give them: what SearchEntry.keys must hold."""
+    keys = {pk: [] for pk in indexed_pks()}
+    for entry_id, facet, value in SearchFacet.objects.values_list("entry_id", "facet", "value"):
+        keys[entry_id].append(facet_key(facet, value))
+    return {pk: sorted(values) for pk, values in keys.items()}
+
+
+def stored_keys() -> dict[int, list[int]]:
+    return {pk: sorted(keys) for pk, keys in SearchEntry.objects.values_list("pk", "keys")}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL")
+def test_entry_keys_mirror_the_facet_rows_after_every_kind_of_change(admin_client, make_record):
+    from accessions.workflow import transition_record
+
+    parent = Collection.objects.create(name="Keys parent")
+    child = Collection.objects.create(name="Keys child", parent=parent)
+    records = [make_record(collections=[child], date_text=f"19{50 + n}") for n in range(3)]
+    assert stored_keys() == keys_from_facet_rows()
+    assert facet_key(Facet.COLLECTION, parent.pk) in stored_keys()[records[0].pk]
+    response = admin_client.get(reverse("admin:accessions_record_change", args=[records[1].pk]))
+    data = change_form_data(response)
+    subject = Subject.objects.create(name="Keys subject")
+    data["subjects"] = [str(subject.pk)]
+    admin_client.post(reverse("admin:accessions_record_change", args=[records[1].pk]), data)
+    assert facet_key(Facet.SUBJECT, subject.pk) in stored_keys()[records[1].pk]
+    transition_record(record=records[0], action="withdraw", user=records[0].created_by)
+    assert stored_keys() == keys_from_facet_rows()
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert stored_keys() == keys_from_facet_rows()
+    assert set(stored_keys()) == {records[1].pk, records[2].pk}
+
+
 def index_definitions() -> dict[str, str]:
     with connection.cursor() as cursor:
         return dict(
@@ -289,7 +323,13 @@ def index_snapshot() -> dict:
     """Everything the index holds, comparable between two builds."""
     entries = {}
     for entry in SearchEntry.objects.order_by("pk"):
-        entries[entry.pk] = (entry.date_start, entry.date_end, entry.sort_title, entry.document)
+        entries[entry.pk] = (
+            entry.date_start,
+            entry.date_end,
+            entry.sort_title,
+            entry.document,
+            entry.keys,
+        )
     facets = set(SearchFacet.objects.values_list("entry_id", "facet", "value"))
     return {"entries": entries, "facets": facets, "totals": kept_totals()}
 

@@ -175,7 +175,7 @@ def sample_of(search_filter, *without: str):
         multiples = RawSQL(
             f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
         )
-        entries = search_filter.queryset_without(*without, sampled=True)
+        entries = search_filter.queryset_without(*without)
         return entries.filter(pk__in=multiples)
     return search_filter.sampled_queryset_without(*without, stride_sql=stride)
 

@@ -12,7 +12,13 @@ from django.db import connection, transaction
 
 from accessions.models import Agent, Collection, Language, Place, Record, RecordText, Subject
 from accessions.scans_models import Scan, ScanPage
-from accessions.search_models import Facet, SearchEntry, SearchFacet, SearchFacetTotal
+from accessions.search_models import (
+    FACET_KEY_BASE,
+    Facet,
+    SearchEntry,
+    SearchFacet,
+    SearchFacetTotal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -112,12 +118,23 @@ def _document_sql(t: dict) -> str:
     )
 
 
+def _keys_sql(t: dict) -> str:
+    """SQL for a record's facet keys (PostgreSQL), from its facet rows, written before it."""
+    return (
+        f"ARRAY(SELECT f.facet * {FACET_KEY_BASE} + f.value FROM {t['facet']} f "
+        f"WHERE f.entry_id = r.id ORDER BY 1)"
+    )
+
+
 def _entry_insert(t: dict, document: str, source: str) -> str:
+    """INSERT of the entries of the records in `source` (aliased r); on PostgreSQL their facet
+    rows must be written first, for the keys."""
+    keys = _keys_sql(t) if connection.vendor == "postgresql" else "NULL"
     return (
         f"INSERT INTO {t['entry']} "
-        f"(record_id, date_start, date_end, sort_title, uploaded, document) "
+        f"(record_id, date_start, date_end, sort_title, uploaded, document, keys) "
         f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
-        f"{document} FROM {source}"
+        f"{document}, {keys} FROM {source}"
     )
 
 
@@ -234,8 +251,9 @@ def _reindex(where_pk: str, params: list) -> None:
         f"WHERE {t['total']}.facet = d.facet AND {t['total']}.value = d.value"
     ]
     statements += _delete_statements(t, vendor, where_pk)
-    statements += _entry_statements(t, vendor, f"r.id {where_pk}")
+    # The facet rows first: the entries copy their keys.
     statements += _facet_statements(t, vendor, f"r.id {where_pk}")
+    statements += _entry_statements(t, vendor, f"r.id {where_pk}")
     statements.append(
         f"INSERT INTO {t['total']} (facet, value, count) "
         f"SELECT facet, value, n FROM ({_total_rows(t, where_pk)}) d WHERE n > 0 "
