@@ -415,7 +415,7 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
             entries = counting.sample_of(search_filter, *own)
-            querysets.append(counting.facet_counts(entries, [facet], sampled=True))
+            querysets.append(counting.facet_counts(entries, [facet]))
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
