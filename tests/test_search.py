@@ -444,7 +444,8 @@ def test_search_page_keeps_a_fixed_number_of_queries(
     client, catalogue, django_assert_num_queries, make_record
 ):
     # Resolve slugs, count, page ids, facet counts (one UNION), facet labels, the page's records,
-    # and the page's scan thumbnails.
+    # and the page's scan thumbnails. PostgreSQL ranks the page with the count, and asks its
+    # statistics how common the words are (SearchFilter.keyword_estimate) instead.
     with django_assert_num_queries(7):
         response = search(client, "q=missiles&subject=nuclear-weapons&language=ru")
     assert response.status_code == 200

@@ -86,7 +86,8 @@ def test_an_estimated_search_keeps_the_same_number_of_queries(
     client, small_limits, satellites, django_assert_num_queries
 ):
     # Resolve slugs, capped count, page ids, facet counts with the sample, labels, records,
-    # and the first-page thumbnails: the same seven as an exact search (test_search.py).
+    # and the first-page thumbnails: the same seven as an exact search (test_search.py),
+    # on PostgreSQL with the words' estimate in place of the page ids.
     with django_assert_num_queries(7):
         response = search(client, "q=satellite&language=en")
     assert response.context["result"].estimated

@@ -4,6 +4,8 @@ Past EXACT_COUNT_LIMIT matches the search estimates from a sample of about SAMPL
 entries, evenly spread by primary key; run_search (engine.py) decides what to count how.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Count, F, Value
 from django.db.models.expressions import RawSQL
@@ -47,17 +49,39 @@ FTS_ROW_HAS_ENTRY = (
 )
 
 
-def capped_counts(main, cap: int, *, sized=(), extra=()) -> tuple[int, list, list]:
+@dataclass
+class RankedPage:
+    """A page of entries by relevance, asked of capped_counts (PostgreSQL): `candidates` is
+    the (SQL, parameters) of (candidate, rank) rows of the matching entries, without limit."""
+
+    candidates: tuple[str, list]
+    offset: int
+    limit: int
+
+
+def capped_counts(
+    main, cap: int, *, sized=(), extra=(), page: RankedPage | None = None
+) -> tuple[int, list, list, list[int] | None]:
     """How many entries the main source matches, counting no further than `cap`, and then
     each of `sized` the same way, and each (source, cap) of `extra` to its own cap, in one
     query. A source is a queryset of entries or the (SQL, parameters) of a query of pks.
 
     The `sized` sources are counted only when the main count is within EXACT_COUNT_LIMIT
     (None otherwise): past it, everything is estimated anyway, and the database skips their
-    subqueries. Returns (main count, sized counts, extra counts).
+    subqueries. With `page`, its candidates replace the main source: the same entries the
+    count reads are ranked, and the best of them make the page, so that one reading of a
+    word's matches serves both (ts_rank reads each match's document: past the cap, the
+    page ranks the capped candidates only). Returns (main count, sized counts, extra
+    counts, the page's pks or None).
     """
     sized, extra = list(sized), list(extra)
-    main_sql, params = _capped_sql(main, cap)
+    if page is None:
+        main_sql, params = _capped_sql(main, cap)
+        counted = f"SELECT {main_sql} AS main"
+    else:
+        candidates_sql, params = page.candidates
+        counted = "SELECT COUNT(*) AS main FROM candidates"
+        params = [*params, max(cap, page.offset + page.limit)]
     columns = ["counted.main"]
     column_params = []
     for source in sized:
@@ -68,15 +92,25 @@ def capped_counts(main, cap: int, *, sized=(), extra=()) -> tuple[int, list, lis
         sql, source_params = _capped_sql(source, extra_cap)
         columns.append(sql)
         column_params += source_params
+    # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
+    statement = f"WITH counted AS MATERIALIZED ({counted}) "
+    if page is not None:
+        statement = (
+            f"WITH candidates AS MATERIALIZED ({candidates_sql} LIMIT %s), "
+            f"counted AS MATERIALIZED ({counted}) "
+        )
+        columns.append(
+            "ARRAY(SELECT candidate FROM candidates ORDER BY rank DESC, candidate "
+            "LIMIT %s OFFSET %s)"
+        )
+        column_params += [page.limit, page.offset]
     with connection.cursor() as cursor:
-        # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
         cursor.execute(
-            f"WITH counted AS MATERIALIZED (SELECT {main_sql} AS main) "
-            f"SELECT {', '.join(columns)} FROM counted",
-            [*params, *column_params],
+            f"{statement}SELECT {', '.join(columns)} FROM counted", [*params, *column_params]
         )
         row = list(cursor.fetchone())
-    return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :]
+    page_pks = row.pop() if page is not None else None
+    return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :], page_pks
 
 
 def _capped_sql(source, cap: int) -> tuple[str, list]:
@@ -253,8 +287,8 @@ def _key_counts_sql(entries, facets, *, with_sample_row: bool = False) -> tuple[
     )
     counts = (
         f"WITH matched AS MATERIALIZED ({sql}) "
-        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, COUNT(*) AS count "
-        f"FROM matched, unnest(matched.entry_keys) k WHERE {wanted} GROUP BY k"
+        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
+        f"COUNT(*) AS count FROM matched, unnest(matched.entry_keys) k WHERE {wanted} GROUP BY k"
     )
     if with_sample_row:
         counts += (

@@ -149,6 +149,8 @@ def run_search(
     # against its entry, without collecting the matches into a list of entries first.
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
+    offset = (result.page_number - 1) * page_size
+    page_pks = None
     if not active:
         result.total = counting.published_total()
     else:
@@ -159,11 +161,15 @@ def run_search(
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        result.total, sizes, extra_counts = counting.capped_counts(
+        ranked_page = None
+        if sort == "relevance" and connection.vendor == "postgresql":
+            ranked_page = counting.RankedPage(_ranked(entries, keywords), offset, page_size)
+        result.total, sizes, extra_counts, page_pks = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
             sized=[search_filter.queryset_without(*own) for _, own in sized],
             extra=extra,
+            page=ranked_page,
         )
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
@@ -180,16 +186,16 @@ def run_search(
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
-    offset = (result.page_number - 1) * page_size
-    page_pks = _page_pks(
-        entries,
-        keywords,
-        sort,
-        offset,
-        page_size,
-        bounded=result.estimated,
-        fts_alone=fts_alone,
-    )
+    if page_pks is None:
+        page_pks = _page_pks(
+            entries,
+            keywords,
+            sort,
+            offset,
+            page_size,
+            bounded=result.estimated,
+            fts_alone=fts_alone,
+        )
     _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups)
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -332,36 +338,16 @@ def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[in
 def _page_pks(
     entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
 ) -> list[int]:
+    """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
+    with the count (see counting.RankedPage)."""
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
         return _newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
-    if connection.vendor == "postgresql":
-        query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
-        ranked = entries.annotate(rank=SearchRank(F("document"), query))
-        if bounded:
-            # ts_rank reads each match's whole document: rank a bounded set of candidates,
-            # never fewer than the requested page needs, each ranked as it is read (looking
-            # the candidates up again by pk to rank them cost half as much again).
-            candidates_sql, params = (
-                ranked.order_by()
-                .annotate(candidate=F("pk"))
-                .values("candidate", "rank")[: max(counting.EXACT_COUNT_LIMIT, offset + limit)]
-                .query.sql_with_params()
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT candidate FROM ({candidates_sql}) candidates "
-                    "ORDER BY rank DESC, candidate LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
-                )
-                return [row[0] for row in cursor.fetchall()]
-        ranked = ranked.order_by("-rank", "pk")
-        return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
-    # As on PostgreSQL, a search past the exact-count limit ranks a bounded set of matches
-    # (never fewer than the page needs): bm25 over every match of a common word costs more
-    # than the rest of the request.
+    # As on PostgreSQL (see RankedPage), a search past the exact-count limit ranks a bounded
+    # set of matches (never fewer than the page needs): bm25 over every match of a common
+    # word costs more than the rest of the request.
     bound = f"LIMIT {max(counting.EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
     # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
     # other filters narrow, the bound applies to the filtered entries, which can then stop
@@ -380,6 +366,17 @@ def _page_pks(
             [keywords.fts5_positive(), *narrowing_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _ranked(entries, keywords) -> tuple[str, list]:
+    """(SQL, parameters) of (candidate, rank) rows of the entries, by ts_rank on PostgreSQL."""
+    query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+    return (
+        entries.order_by()
+        .annotate(candidate=F("pk"), rank=SearchRank(F("document"), query))
+        .values("candidate", "rank")
+        .query.sql_with_params()
+    )
 
 
 def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) -> None:
