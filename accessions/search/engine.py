@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from accessions.filters import SearchFilter
 from accessions.models import Record, RecordText
 from accessions.search import counting
-from accessions.search.facets import FACETS, lookup_values
+from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search_models import Facet, SearchEntry, SearchFacet
 
@@ -153,6 +153,11 @@ def run_search(
     page_pks = None
     if not active:
         result.total = counting.published_total()
+    elif (single := _single_facet_value(search_filter, active)) is not None:
+        # One facet value alone: its kept total is the count, and every group but its own
+        # (the kept totals) counts under it alone.
+        result.total = single.total
+        result.estimated = result.total > counting.EXACT_COUNT_LIMIT
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
@@ -202,6 +207,14 @@ def run_search(
         return result
     result.hits = _hits(page_pks, keywords)
     return result
+
+
+def _single_facet_value(search_filter, active: list[str]):
+    """The chosen value (a label) when one facet filter with one value is all there is."""
+    if len(active) != 1 or active[0] not in FACETS_BY_PARAM:
+        return None
+    values = search_filter.form.cleaned_data[active[0]]
+    return values[0] if len(values) == 1 else None
 
 
 def _no_such_page(result: SearchResult) -> None:
