@@ -293,6 +293,12 @@ class SearchFilter(django_filters.FilterSet):
         stride = RawSQL(stride_sql, [], output_field=IntegerField())
         return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
+    def condition(self, name: str):
+        """The WHERE condition of one active filter alone, usable as a boolean expression:
+        whether an entry passes it (PostgreSQL's shared sample, see counting)."""
+        value = self.form.cleaned_data[name]
+        return self.filters[name].filter(self.queryset, value).query.where
+
     def _apply(self, queryset, skip):
         self.checked_on_rows = self._checked_on_rows(skip)
         try:

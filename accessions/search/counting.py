@@ -202,22 +202,26 @@ def stride_sql() -> str:
 
 def sample_of(search_filter, *without: str):
     """The entries matching the filters (less those named) whose pk is a multiple of the
-    stride: about SAMPLE_SIZE of the archive, evenly spread.
+    stride, on SQLite: about SAMPLE_SIZE of the archive, evenly spread.
 
-    A fixed rule keeps the estimate the same from request to request. On PostgreSQL the
-    multiples are generated and looked up by primary key, so the sample reads only its own
-    rows, not every match. On SQLite each filter's subquery keeps only the multiples itself,
-    so a common word's thousands of FTS5 matches are never collected just to be dropped.
+    A fixed rule keeps the estimate the same from request to request. Each filter's
+    subquery keeps only the multiples itself, so that a common word's thousands of FTS5
+    matches are never collected just to be dropped. (PostgreSQL: see _shared_sample_sql.)
     """
-    stride = f"COALESCE({stride_sql()}, 1)"
-    if connection.vendor == "postgresql":
-        table = SearchEntry._meta.db_table
-        multiples = RawSQL(
-            f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), {stride})", []
-        )
-        entries = search_filter.queryset_without(*without)
-        return entries.filter(pk__in=multiples)
-    return search_filter.sampled_queryset_without(*without, stride_sql=stride)
+    return search_filter.sampled_queryset_without(
+        *without, stride_sql=f"COALESCE({stride_sql()}, 1)"
+    )
+
+
+def _multiples():
+    """The pks the sample keeps on PostgreSQL: the multiples of the stride, generated and
+    looked up by primary key, so that the sample reads only its own rows."""
+    table = SearchEntry._meta.db_table
+    return RawSQL(
+        f"SELECT generate_series(0, (SELECT MAX(record_id) FROM {table}), "
+        f"COALESCE({stride_sql()}, 1))",
+        [],
+    )
 
 
 def sample_row(sampled_entries):
@@ -258,42 +262,74 @@ def union_all(parts) -> tuple[str, list]:
     return " UNION ALL ".join(sqls), params
 
 
-def sampled_counts_with_sample_row(sampled_entries, facets) -> list:
-    """The facets' counts over the sample and the sample row, as parts for union_all.
+def sampled_counts(search_filter, parts) -> list:
+    """The counts of each part, (facets, filters left out), over the sample, and the sample
+    row, as parts for union_all.
 
-    On PostgreSQL both come from one reading of the sample's entries.
+    On PostgreSQL one reading of the sample serves every part: each sampled entry's keys
+    come with whether it passes each filter, and each part counts the entries passing the
+    filters it keeps. Each reading took a primary-key lookup for each of ~2,000 entries.
     """
     if connection.vendor == "postgresql":
-        return [_key_counts_sql(sampled_entries, facets, with_sample_row=True)]
-    return [facet_counts(sampled_entries, facets), sample_row(sampled_entries)]
+        return [_shared_sample_sql(search_filter, parts)]
+    counted = [
+        facet_counts(sample_of(search_filter, *without), facets) for facets, without in parts
+    ]
+    return [*counted, sample_row(sample_of(search_filter))]
 
 
-def _key_counts_sql(entries, facets, *, with_sample_row: bool = False) -> tuple[str, list]:
+def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
+    names = search_filter.active_filter_names()
+    passes = {f"passes_{name}": search_filter.condition(name) for name in names}
+    sample = (
+        SearchEntry.objects.filter(pk__in=_multiples())
+        .annotate(**passes)
+        .values("keys", *passes)
+        .order_by()
+    )
+    sql, params = sample.query.sql_with_params()
+
+    def passing(without) -> str:
+        kept = [f'sample."passes_{name}"' for name in names if name not in without]
+        return " AND ".join(kept) or "TRUE"
+
+    counts = [
+        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
+        f"COUNT(*) AS count FROM sample, unnest(sample.keys) k "
+        f"WHERE {passing(without)} AND ({_key_ranges(facets)}) GROUP BY k"
+        for facets, without in parts
+    ]
+    counts.append(
+        f"SELECT {SAMPLE_ROW} AS facet, COALESCE({stride_sql()}, 1) AS value, "
+        f"COUNT(*) FILTER (WHERE {passing(())}) AS count FROM sample"
+    )
+    return f"WITH sample AS MATERIALIZED ({sql}) " + " UNION ALL ".join(counts), params
+
+
+def _key_ranges(facets) -> str:
+    """SQL testing that a key k belongs to one of the facets."""
+    return " OR ".join(
+        f"(k >= {int(facet) * FACET_KEY_BASE} AND k < {(int(facet) + 1) * FACET_KEY_BASE})"
+        for facet in facets
+    )
+
+
+def _key_counts_sql(entries, facets) -> tuple[str, list]:
     """(SQL, parameters) of the facets' counts over `entries` on PostgreSQL, from the keys on
     each entry's row (SearchEntry.keys): the rows the filters read are counted as they are,
-    where joining the facet rows cost an index lookup per entry.
-
-    With `with_sample_row`, the entries are the sample's, and the sample row comes too.
-    """
+    where joining the facet rows cost an index lookup per entry."""
     sql, params = (
         entries.order_by()
         .annotate(entry_keys=F("keys"))
         .values("entry_keys")
         .query.sql_with_params()
     )
-    wanted = " OR ".join(
-        f"(k >= {int(facet) * FACET_KEY_BASE} AND k < {(int(facet) + 1) * FACET_KEY_BASE})"
-        for facet in facets
-    )
     counts = (
         f"WITH matched AS MATERIALIZED ({sql}) "
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM matched, unnest(matched.entry_keys) k WHERE {wanted} GROUP BY k"
+        f"COUNT(*) AS count "
+        f"FROM matched, unnest(matched.entry_keys) k WHERE {_key_ranges(facets)} GROUP BY k"
     )
-    if with_sample_row:
-        counts += (
-            f" UNION ALL SELECT {SAMPLE_ROW}, COALESCE({stride_sql()}, 1), COUNT(*) FROM matched"
-        )
     return counts, params
 
 

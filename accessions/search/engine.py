@@ -403,16 +403,13 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     shared = [facet for param, facet, own in groups if not active.intersection(own)]
     querysets = []
     sampled_facets: set[int] = set()
-    # The sample row (how many entries of the sample match) says what the sampled counts
-    # stand for; it comes with the shared facets' counts when they are sampled.
-    sample_row_counted = False
+    # (facets, filters left out) of the counts taken on the sample.
+    sampled_parts: list[tuple[list[Facet], tuple[str, ...]]] = []
     if shared and active:
         if result.estimated:
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
-            sample = counting.sample_of(search_filter)
-            querysets += counting.sampled_counts_with_sample_row(sample, shared)
-            sample_row_counted = True
+            sampled_parts.append((shared, ()))
         else:
             querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
@@ -424,13 +421,14 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         elif param in sampled_groups:
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
-            entries = counting.sample_of(search_filter, *own)
-            querysets.append(counting.facet_counts(entries, [facet]))
+            sampled_parts.append(([facet], own))
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
-    if sampled_facets and not sample_row_counted:
-        querysets.append(counting.sample_row(counting.sample_of(search_filter)))
+    if sampled_parts:
+        # With the sample row: how many entries of the sample match, which says what the
+        # sampled counts stand for.
+        querysets += counting.sampled_counts(search_filter, sampled_parts)
     combined = counting.union_all(querysets) if querysets else None
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
