@@ -505,3 +505,81 @@ def test_the_filter_matching_fewest_records_comes_first_in_the_query(
     berlin.keyword_matches = keyword_matches
     found = [entry.pk for entry in berlin.queryset_without()]
     assert found == [catalogue["records"]["wall"].pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "subject=trade&type=telegram&language=ru",
+        "subject=trade&subject=nuclear-weapons",
+        "place=europe&type=telegram",
+        "q=missiles&date_from=1960&date_to=1969&language=ru",
+        "q=berlin&subject=trade",
+    ],
+)
+def test_filters_tested_on_rows_find_and_count_what_indexed_ones_do(catalogue, monkeypatch, query):
+    from accessions.filters import SearchFilter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL tests filters on the rows another filter finds")
+    indexed = run_search(QueryDict(query), facet_limit=None)
+
+    def every_filter(self, skip):
+        return frozenset(name for name in self.active_filter_names() if name not in skip)
+
+    # Every filter is now tested on each row, whichever the planner reads first.
+    monkeypatch.setattr(SearchFilter, "_checked_on_rows", every_filter)
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        on_rows = run_search(QueryDict(query), facet_limit=None)
+    assert any("arrayoverlap(" in sql or "ts_match_vq(" in sql for sql in executed)
+    assert on_rows.total == indexed.total
+    assert [hit.record.pk for hit in on_rows.hits] == [hit.record.pk for hit in indexed.hits]
+    assert on_rows.facets == indexed.facets
+
+
+@pytest.mark.parametrize(
+    ("query", "estimate", "on_rows"),
+    [
+        # A rare word drives: every larger value is tested on its rows.
+        ("q=missiles&subject=trade&type=telegram", 1, {"subject", "type"}),
+        # A common word is tested on the rows of the values, which are ANDed by index.
+        ("q=missiles&subject=trade&type=telegram", 10**6, {"q"}),
+        # Large values alone are ANDed through the index.
+        ("subject=trade&type=telegram", None, set()),
+        # A small value drives and the large one is tested on its rows.
+        ("subject=trade&place=cuba", None, {"subject"}),
+    ],
+)
+def test_the_filter_matching_fewest_records_drives_on_postgresql(
+    catalogue, monkeypatch, query, estimate, on_rows
+):
+    import accessions.filters as filters
+    from accessions.filters import SearchFilter
+    from accessions.search_models import SearchEntry
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL tests filters on the rows another filter finds")
+    # Trade and telegram have two published records each, Cuba one: one is small, two large.
+    monkeypatch.setattr(filters, "ROW_CHECK_ABOVE", 1)
+    monkeypatch.setattr(SearchFilter, "keyword_estimate", lambda self: estimate)
+    search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid(), search_filter.errors
+    assert search_filter._checked_on_rows(skip=()) == on_rows
+
+
+def test_the_keyword_estimate_comes_from_postgresql_statistics(catalogue):
+    from accessions.filters import SearchFilter
+    from accessions.search_models import SearchEntry
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    search_filter = SearchFilter(QueryDict("q=missiles"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    estimate = search_filter.keyword_estimate()
+    assert isinstance(estimate, int) and estimate >= 1
