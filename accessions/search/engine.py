@@ -3,7 +3,9 @@
 The search page and the JSON API both call it, so they cannot disagree. It runs a fixed
 number of queries whatever the data: resolve slugs (when filters are given), count, fetch the
 page's ids, count all facets in one UNION query, label the shown facet values, and load the
-page's records with their highlighted snippets.
+page's records with their highlighted snippets. On PostgreSQL a relevance page comes with
+the count, and words beside facet filters take one more query (their estimate, see
+SearchFilter._checked_on_rows); one facet value alone is counted by its kept total.
 """
 
 import math
