@@ -335,6 +335,11 @@ class SearchFilter(django_filters.FilterSet):
             return frozenset(name for name in larger if sizes[name] > ROW_CHECK_ABOVE)
         return frozenset(larger & {"q"})
 
+    def known_keyword_estimate(self) -> int | None:
+        """The words' estimate if a filter decision has asked for it already, else None
+        (asking costs a query, which a request makes only where it always does)."""
+        return self._keyword_estimate
+
     def keyword_estimate(self) -> int:
         """How many entries PostgreSQL's statistics expect the words to match (asked once).
 

@@ -583,3 +583,22 @@ def test_the_keyword_estimate_comes_from_postgresql_statistics(catalogue):
     assert search_filter.is_valid()
     estimate = search_filter.keyword_estimate()
     assert isinstance(estimate, int) and estimate >= 1
+
+
+def test_a_group_under_words_postgresql_expects_everywhere_is_estimated_unsized(
+    catalogue, monkeypatch
+):
+    from accessions.filters import SearchFilter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's estimate for the words is asked only there")
+    query = "q=berlin&subject=trade"
+    sized = run_search(QueryDict(query), facet_limit=None)
+    assert sized.total == 1
+    assert "subject" not in sized.estimated_groups
+    monkeypatch.setattr(SearchFilter, "keyword_estimate", lambda self: 10**6)
+    monkeypatch.setattr(SearchFilter, "known_keyword_estimate", lambda self: 10**6)
+    unsized = run_search(QueryDict(query), facet_limit=None)
+    assert "subject" in unsized.estimated_groups
+    # The sample of so small an archive is all of it: the estimate equals the count.
+    assert unsized.facets == sized.facets

@@ -44,6 +44,9 @@ ORDERINGS = {
 # The orders whose column may be empty and whose page PostgreSQL reads in two parts.
 NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 DATE_PARAMS = ("date_from", "date_to")
+# Words PostgreSQL's statistics expect in more records than this are surely past the
+# exact-count limit: a facet group counted under them alone is estimated without sizing.
+WORDS_SURELY_ESTIMATED = 10 * counting.EXACT_COUNT_LIMIT
 
 
 @dataclass
@@ -163,7 +166,7 @@ def run_search(
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
-        sized = _sized_groups(search_filter)
+        sized, surely_large = _sized_groups(search_filter)
         keyword_cap = _keyword_cap(search_filter, keywords)
         extra = []
         if keyword_cap:
@@ -185,7 +188,7 @@ def run_search(
             entries = search_filter.queryset_without()
         result.estimated = result.total > counting.EXACT_COUNT_LIMIT
         # A group goes uncounted (None) when the search itself is estimated.
-        sampled_groups = {
+        sampled_groups = surely_large | {
             param
             for (param, _), size in zip(sized, sizes, strict=True)
             if size is None or size > counting.EXACT_COUNT_LIMIT
@@ -313,23 +316,29 @@ def _groups() -> list[tuple[str, Facet, tuple[str, ...]]]:
     return groups
 
 
-def _sized_groups(search_filter) -> list[tuple[str, tuple[str, ...]]]:
-    """(param, own filters) of the groups counted under other filters than their own.
+def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set[str]]:
+    """(param, own filters) of the groups counted under other filters than their own, and
+    the params of those known to be estimated without sizing them.
 
     Their counts ignore their own filter, so they count more entries than the search finds:
     each needs its own size to tell whether to count exactly or estimate. A group whose
     filter is the only one reads the kept totals and needs none, nor does one whose other
-    facet filters choose values of at most EXACT_COUNT_LIMIT records all told.
+    facet filters choose values of at most EXACT_COUNT_LIMIT records all told, nor one
+    counted under words alone that PostgreSQL already expects in far more records.
     """
     active = set(search_filter.active_filter_names())
-    sized = []
+    estimate = search_filter.known_keyword_estimate()
+    sized, surely_large = [], set()
     for param, _, own in _groups():
         if not active.intersection(own) or not active.difference(own):
+            continue
+        if active.difference(own) == {"q"} and (estimate or 0) > WORDS_SURELY_ESTIMATED:
+            surely_large.add(param)
             continue
         bound = search_filter.upper_bound(without=own)
         if bound is None or bound > counting.EXACT_COUNT_LIMIT:
             sized.append((param, own))
-    return sized
+    return sized, surely_large
 
 
 def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
