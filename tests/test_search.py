@@ -602,3 +602,25 @@ def test_a_group_under_words_postgresql_expects_everywhere_is_estimated_unsized(
     assert "subject" in unsized.estimated_groups
     # The sample of so small an archive is all of it: the estimate equals the count.
     assert unsized.facets == sized.facets
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({}, "subject"),
+        ({"subject": ["trade"]}, "subject"),
+        ({"language": ["ru"]}, "subject"),
+        ({"type": ["telegram"], "subject": ["trade"]}, "place"),
+        ({"collection": ["cold-war"]}, "person"),
+    ],
+)
+def test_show_all_counts_equal_a_brute_force_count_under_the_other_filters(
+    catalogue, params, param
+):
+    from accessions.search.engine import facet_values
+
+    result = facet_values(_querydict(params), param=param)
+    assert result.is_valid, result.errors
+    shown = {(param, value.value): value.count for value in result.facets[0].values}
+    expected = {key: n for key, n in brute_force_counts(params).items() if key[0] == param}
+    assert shown == expected

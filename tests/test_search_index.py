@@ -250,9 +250,12 @@ def index_definitions() -> dict[str, str]:
 
 def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make_record):
     before = index_definitions()
-    assert {"search_entry_dates", "search_facet_value"} <= set(before)
+    assert "search_entry_dates" in before
     if connection.vendor == "postgresql":
-        assert "search_entry_document" in before  # the GIN index of the text
+        # The GIN indexes of the text and of the facet keys.
+        assert {"search_entry_document", "search_entry_keys"} <= set(before)
+    else:
+        assert "search_facet_value" in before
     make_record(title="Indexed again")
     executed = []
 

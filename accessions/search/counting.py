@@ -333,6 +333,16 @@ def _key_counts_sql(entries, facets) -> tuple[str, list]:
     return counts, params
 
 
+def value_counts(entries, facet) -> dict[int, int]:
+    """{value: count} of one facet's values over `entries` (a "show all" list)."""
+    counts = facet_counts(entries, [facet])
+    if isinstance(counts, tuple):  # PostgreSQL's SQL and parameters
+        with connection.cursor() as cursor:
+            cursor.execute(*counts)
+            return {value: count for _, value, count in cursor.fetchall()}
+    return {row["value"]: row["count"] for row in counts}
+
+
 def facet_counts(entries, facets):
     """Counts of the facets' values over `entries`: on PostgreSQL the (SQL, parameters) of
     (facet, value, count) rows, on SQLite a queryset of them."""

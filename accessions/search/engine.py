@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.html import escape
@@ -25,7 +25,7 @@ from accessions.models import Record, RecordText
 from accessions.search import counting
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
-from accessions.search_models import Facet, SearchEntry, SearchFacet
+from accessions.search_models import Facet, SearchEntry
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.
@@ -248,14 +248,13 @@ def facet_values(params: QueryDict, *, param: str, within: str = "") -> SearchRe
     cleaned = search_filter.form.cleaned_data
     result = SearchResult(active=_active_filters(cleaned))
     definition = next(d for d in FACETS if d.param == param)
-    entries = search_filter.queryset_without(param)
-    counts = (
-        SearchFacet.objects.filter(facet=definition.facet)
-        .filter(entry__in=entries.values("pk"))
-        .values("value")
-        .annotate(count=Count("*"))
-    )
-    count_by_id = {row["value"]: row["count"] for row in counts}
+    if set(search_filter.active_filter_names()) <= {param}:
+        # Its counts ignore its own filter: with no other, they are the kept totals.
+        counts = counting.kept_totals([definition.facet])
+        count_by_id = {row["value"]: row["count"] for row in counts}
+    else:
+        entries = search_filter.queryset_without(param)
+        count_by_id = counting.value_counts(entries, definition.facet)
     labels = lookup_values({definition: count_by_id}, by="id")
     selected = {label.id for label in cleaned.get(param) or []}
     within = within.strip().casefold()
