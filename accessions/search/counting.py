@@ -294,9 +294,7 @@ def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
         return " AND ".join(kept) or "TRUE"
 
     counts = [
-        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM sample, unnest(sample.keys) k "
-        f"WHERE {passing(without)} AND ({_key_ranges(facets)}) GROUP BY k"
+        _unnested_key_counts("sample", "keys", facets, passing(without))
         for facets, without in parts
     ]
     counts.append(
@@ -306,11 +304,17 @@ def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
     return f"WITH sample AS MATERIALIZED ({sql}) " + " UNION ALL ".join(counts), params
 
 
-def _key_ranges(facets) -> str:
-    """SQL testing that a key k belongs to one of the facets."""
-    return " OR ".join(
+def _unnested_key_counts(table: str, column: str, facets, where: str = "TRUE") -> str:
+    """SQL of (facet, value, count) rows of the facets' keys held in `table`.`column` (a
+    CTE's array of keys on PostgreSQL), over its rows that pass `where`."""
+    ranges = " OR ".join(
         f"(k >= {int(facet) * FACET_KEY_BASE} AND k < {(int(facet) + 1) * FACET_KEY_BASE})"
         for facet in facets
+    )
+    return (
+        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
+        f"COUNT(*) AS count FROM {table}, unnest({table}.{column}) k "
+        f"WHERE {where} AND ({ranges}) GROUP BY k"
     )
 
 
@@ -324,13 +328,8 @@ def _key_counts_sql(entries, facets) -> tuple[str, list]:
         .values("entry_keys")
         .query.sql_with_params()
     )
-    counts = (
-        f"WITH matched AS MATERIALIZED ({sql}) "
-        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count "
-        f"FROM matched, unnest(matched.entry_keys) k WHERE {_key_ranges(facets)} GROUP BY k"
-    )
-    return counts, params
+    counts = _unnested_key_counts("matched", "entry_keys", facets)
+    return f"WITH matched AS MATERIALIZED ({sql}) {counts}", params
 
 
 def value_counts(entries, facet) -> dict[int, int]:
