@@ -304,17 +304,32 @@ def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
     return f"WITH sample AS MATERIALIZED ({sql}) " + " UNION ALL ".join(counts), params
 
 
-def _unnested_key_counts(table: str, column: str, facets, where: str = "TRUE") -> str:
-    """SQL of (facet, value, count) rows of the facets' keys held in `table`.`column` (a
-    CTE's array of keys on PostgreSQL), over its rows that pass `where`."""
-    ranges = " OR ".join(
-        f"(k >= {int(facet) * FACET_KEY_BASE} AND k < {(int(facet) + 1) * FACET_KEY_BASE})"
-        for facet in facets
-    )
+def _unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -> str:
+    """SQL of (facet, value, count) rows of the facets' keys held in `column` (an array of
+    keys on PostgreSQL) of `source` (a table name or a parenthesised query with its alias),
+    over its rows that pass `where`."""
+    # unnest() in the select list, not joined beside the rows: PostgreSQL then expands each
+    # array in place instead of starting a function scan per row, which took most of the
+    # time of counting a few thousand entries' keys. Adjacent facets test one range.
     return (
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM {table}, unnest({table}.{column}) k "
-        f"WHERE {where} AND ({ranges}) GROUP BY k"
+        f"COUNT(*) AS count FROM (SELECT unnest({column}) AS k FROM {source} "
+        f"WHERE {where}) unnested WHERE {_key_ranges(facets)} GROUP BY k"
+    )
+
+
+def _key_ranges(facets) -> str:
+    """SQL testing that a key `k` belongs to one of the facets."""
+    numbers = sorted({int(facet) for facet in facets})
+    runs = []  # [first, last] facet numbers of each run of adjacent facets
+    for number in numbers:
+        if runs and runs[-1][1] == number - 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return " OR ".join(
+        f"(k >= {first * FACET_KEY_BASE} AND k < {(last + 1) * FACET_KEY_BASE})"
+        for first, last in runs
     )
 
 
@@ -328,8 +343,7 @@ def _key_counts_sql(entries, facets) -> tuple[str, list]:
         .values("entry_keys")
         .query.sql_with_params()
     )
-    counts = _unnested_key_counts("matched", "entry_keys", facets)
-    return f"WITH matched AS MATERIALIZED ({sql}) {counts}", params
+    return _unnested_key_counts(f"({sql}) matched", "entry_keys", facets), params
 
 
 def value_counts(entries, facet) -> dict[int, int]:
