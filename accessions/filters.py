@@ -9,10 +9,9 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import BooleanField, F, Func, IntegerField, Value
+from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
@@ -22,10 +21,6 @@ from accessions.search_models import Facet, SearchEntry, SearchFacet, facet_key
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
-# On PostgreSQL, a facet filter or the keywords matching more records than this are tested
-# on each row that a smaller filter finds, rather than read in full from their GIN index
-# (see SearchFilter._checked_on_rows).
-ROW_CHECK_ABOVE = 20_000
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 SORTS = {
     "relevance": "Relevance",
@@ -97,23 +92,7 @@ class FacetFilter(django_filters.Filter):
         if not value:
             return qs
         ids = [label.id for label in value]
-        on_rows = self.field_name in self.parent.checked_on_rows
-        return self.parent.having_any(qs, self.definition.facet, ids, on_rows=on_rows)
-
-
-class RowHasAnyKey(Func):
-    """Whether the entry's keys overlap the array given: `keys && …` as a plain function call,
-    which PostgreSQL tests on each row and never answers from the keys' index."""
-
-    function = "arrayoverlap"
-    output_field = BooleanField()
-
-
-class RowMatches(Func):
-    """`document @@ query` as a plain function call: tested on each row, never from the index."""
-
-    function = "ts_match_vq"
-    output_field = BooleanField()
+        return self.parent.having_any(qs, self.definition.facet, ids)
 
 
 class Unindexed(Func):
@@ -190,8 +169,6 @@ class SearchFilter(django_filters.FilterSet):
     # While set, an SQL expression for the sample's stride: every subquery keeps only the
     # entries whose pk is a multiple of it (see sampled_queryset_without).
     sample_stride_sql: str | None = None
-    # The filters PostgreSQL tests on each row (see _checked_on_rows), while a queryset is built.
-    checked_on_rows: frozenset[str] = frozenset()
     _keyword_estimate: int | None = None
     # How many records the keywords match (counted as far as the facet filters need), once
     # known: it places the keyword filter among the facet filters (see _selective_first).
@@ -221,8 +198,6 @@ class SearchFilter(django_filters.FilterSet):
             return queryset
         if connection.vendor == "postgresql":
             query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
-            if name in self.checked_on_rows:
-                return queryset.filter(RowMatches(F("document"), query))
             return queryset.filter(document=query)
         match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
         if self.sample_stride_sql:
@@ -244,18 +219,15 @@ class SearchFilter(django_filters.FilterSet):
     def filter_has_scan(self, queryset, name, value):
         return self.having_any(queryset, Facet.SCAN, [1])
 
-    def having_any(self, queryset, facet: Facet, values: list[int], *, on_rows: bool = False):
+    def having_any(self, queryset, facet: Facet, values: list[int]):
         """The entries having any of these values of the facet.
 
-        PostgreSQL tests the keys on each entry's own row (SearchEntry.keys), through their
-        GIN index or, `on_rows`, only on the rows the other filters find. SQLite has no
-        arrays; it looks the values up in the facet rows.
+        PostgreSQL tests the keys on each entry's own row (SearchEntry.keys) through the GIN
+        index it shares with the words, which ANDs them in one scan. SQLite has no arrays;
+        it looks the values up in the facet rows.
         """
         if connection.vendor == "postgresql":
             keys = [facet_key(facet, value) for value in values]
-            if on_rows:
-                array = Value(keys, output_field=ArrayField(IntegerField()))
-                return queryset.filter(RowHasAnyKey(F("keys"), array))
             return queryset.filter(keys__overlap=keys)
         matching = SearchFacet.objects.filter(facet=facet, value__in=values)
         matching = self.keep_sampled(matching, "entry_id")
@@ -300,48 +272,14 @@ class SearchFilter(django_filters.FilterSet):
         return self.filters[name].filter(self.queryset, value).query.where
 
     def _apply(self, queryset, skip):
-        self.checked_on_rows = self._checked_on_rows(skip)
-        try:
-            for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
-                if name in self.filters and name not in skip:
-                    queryset = self.filters[name].filter(queryset, value)
-        finally:
-            self.checked_on_rows = frozenset()
+        for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
+            if name in self.filters and name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def _checked_on_rows(self, skip) -> frozenset[str]:
-        """The filters PostgreSQL should test on each row that another filter finds.
-
-        Its planner prices a GIN index scan far below what it costs (about 0.2 µs an
-        entry): it ANDs the index lists of a rare word (a few thousand entries) and of a
-        value a quarter of the archive carries, where reading the word's few rows and
-        testing their keys is several times faster, and stops early under a LIMIT. So when
-        the filter matching fewest records (by the kept totals and the words' estimate)
-        matches at most ROW_CHECK_ABOVE, every larger one is tested on its rows. When even
-        the smallest is large, the facet values are still ANDed through their index (their
-        intersection may be sparse, and testing rows would then read them all), but common
-        words are tested on the rows the values leave.
-        """
-        if connection.vendor != "postgresql":
-            return frozenset()
-        sizes = self._facet_totals(skip)
-        if not sizes:
-            return frozenset()
-        if "q" not in skip and self.keywords.positive:
-            sizes["q"] = self.keyword_estimate()
-        smallest = min(sizes, key=sizes.get)
-        larger = {name for name, size in sizes.items() if name != smallest}
-        if sizes[smallest] <= ROW_CHECK_ABOVE:
-            return frozenset(name for name in larger if sizes[name] > ROW_CHECK_ABOVE)
-        return frozenset(larger & {"q"})
-
-    def known_keyword_estimate(self) -> int | None:
-        """The words' estimate if a filter decision has asked for it already, else None
-        (asking costs a query, which a request makes only where it always does)."""
-        return self._keyword_estimate
-
     def keyword_estimate(self) -> int:
-        """How many entries PostgreSQL's statistics expect the words to match (asked once).
+        """How many entries PostgreSQL's statistics expect the words to match (asked once,
+        costing a query).
 
         Its estimate for a text query comes from the commonest words of the index, so it
         tells a rare word from a common one without counting either.

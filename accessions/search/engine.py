@@ -4,8 +4,8 @@ The search page and the JSON API both call it, so they cannot disagree. It runs 
 number of queries whatever the data: resolve slugs (when filters are given), count, fetch the
 page's ids, count all facets in one UNION query, label the shown facet values, and load the
 page's records with their highlighted snippets. On PostgreSQL a relevance page comes with
-the count, and words beside facet filters take one more query (their estimate, see
-SearchFilter._checked_on_rows); one facet value alone is counted by its kept total.
+the count, and a facet group counted under the words alone takes one more query (the
+words' estimate, see _sized_groups); one facet value alone is counted by its kept total.
 """
 
 import math
@@ -326,18 +326,25 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
     counted under words alone that PostgreSQL already expects in far more records.
     """
     active = set(search_filter.active_filter_names())
-    estimate = search_filter.known_keyword_estimate()
     sized, surely_large = [], set()
     for param, _, own in _groups():
         if not active.intersection(own) or not active.difference(own):
             continue
-        if active.difference(own) == {"q"} and (estimate or 0) > WORDS_SURELY_ESTIMATED:
+        if active.difference(own) == {"q"} and _words_surely_estimated(search_filter):
             surely_large.add(param)
             continue
         bound = search_filter.upper_bound(without=own)
         if bound is None or bound > counting.EXACT_COUNT_LIMIT:
             sized.append((param, own))
     return sized, surely_large
+
+
+def _words_surely_estimated(search_filter) -> bool:
+    """Whether PostgreSQL's statistics expect the words in far more records than are ever
+    counted exactly (asking costs a query; SQLite keeps no such statistics)."""
+    if connection.vendor != "postgresql" or not search_filter.keywords.positive:
+        return False
+    return search_filter.keyword_estimate() > WORDS_SURELY_ESTIMATED
 
 
 def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
