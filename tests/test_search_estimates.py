@@ -3,12 +3,13 @@ estimated from a sample, said so on the page and in the API, and still count pub
 records only."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accessions.models import Language
 from accessions.search import counting
 from accessions.search.indexing import update_search_index
-from accessions.search_models import SearchEntry
+from accessions.search_models import Facet, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,40 @@ def test_past_the_limit_relevance_still_puts_a_title_match_first(client, small_l
     assert result.estimated
     assert result.hits[0].record.pk == titled.pk
     assert len(result.hits) == 5
+
+
+@pytest.mark.parametrize(("sample_size", "postgresql", "sqlite"), [(4, 4, 3), (5, 2, 2), (2, 8, 6)])
+def test_the_stride_is_a_power_of_two_on_postgresql_and_the_sample_agrees(
+    client, monkeypatch, small_limits, make_record, sample_size, postgresql, sqlite
+):
+    records = [make_record(title=f"Satellite scan {number}") for number in range(12)]
+    # Twelve published entries: PostgreSQL rounds 12 / sample_size to the nearest power of
+    # two (in proportion), so that its sample is whole slots of the sample-slot index.
+    monkeypatch.setattr(counting, "SAMPLE_SIZE", sample_size)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counting.stride_sql()}")
+        stride = cursor.fetchone()[0]
+    assert stride == (postgresql if connection.vendor == "postgresql" else sqlite)
+    result = search(client, "q=satellite").context["result"]
+    sampled = [record for record in records if record.pk % stride == 0]
+    assert result.estimated
+    assert result.total == max(len(sampled) * stride, counting.EXACT_COUNT_LIMIT + 1)
+
+
+def test_postgresql_reads_the_sample_through_the_slot_index(small_limits, satellites):
+    from django.http import QueryDict
+
+    from accessions.filters import SearchFilter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps the multiples of the stride in each filter's subquery")
+    search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    sql, params = counting.sampled_counts(search_filter, [([Facet.LANGUAGE], ())])[0]
+    with connection.cursor() as cursor:
+        # A handful of rows is read fastest by a sequential scan; a million are not.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "search_entry_sample_slot" in plan
+    assert "accessions_searchentry_pkey" not in plan
