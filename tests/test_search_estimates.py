@@ -242,3 +242,54 @@ def test_postgresql_reads_the_sample_through_the_slot_index(small_limits, satell
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "search_entry_sample_slot" in plan
     assert "accessions_searchentry_pkey" not in plan
+
+
+def test_a_group_the_sample_shows_far_past_the_limit_is_estimated_without_sizing(
+    client, monkeypatch, small_limits, make_record
+):
+    from django.http import QueryDict
+
+    from accessions.filters import SearchFilter
+    from accessions.models import Subject
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL reads the sample before sizing the groups")
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    trade = Subject.objects.create(name="Trade")
+    for number in range(24):
+        make_record(
+            title=f"Satellite cable {number}",
+            languages=[french if number < 2 else english],
+            subjects=[] if number < 2 else [trade],
+        )
+    query = "q=satellite&language=fr&subject=trade"
+    search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    sample = counting.SampleRows.of(search_filter)
+
+    def surely_past(without) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH sample AS ({sample.sql}) "
+                f"SELECT {counting._surely_past_the_limit(sample, without)}",
+                sample.params,
+            )
+            return cursor.fetchone()[0]
+
+    # The sample is the whole archive here. Leaving the language out, 22 matches have the
+    # subject: past four times the limit of 3, from over 20 sampled entries. Leaving the
+    # subject out, 2 are in French.
+    assert surely_past(("language",))
+    assert not surely_past(("subject",))
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 23)
+    assert not surely_past(("language",))
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 20)
+    estimated = search(client, query).context["result"]
+    assert (estimated.total, estimated.estimated) == (0, False)
+    assert estimated.estimated_groups == {"language"}
+    # Sized instead of skipped, the groups come out the same.
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 10**6)
+    sized = search(client, query).context["result"]
+    assert sized.estimated_groups == estimated.estimated_groups
+    assert sized.facets == estimated.facets and sized.total == estimated.total

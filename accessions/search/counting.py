@@ -59,8 +59,42 @@ class RankedPage:
     limit: int
 
 
+@dataclass
+class SampleRows:
+    """The sampled entries' keys, each with whether it passes each active filter
+    (PostgreSQL): the SQL and parameters of a CTE to be named `sample`."""
+
+    sql: str
+    params: list
+    names: list[str]
+
+    @classmethod
+    def of(cls, search_filter) -> "SampleRows":
+        names = search_filter.active_filter_names()
+        passes = {f"passes_{name}": search_filter.condition(name) for name in names}
+        sample = (
+            SearchEntry.objects.filter(_in_sample())
+            .annotate(**passes)
+            .values("keys", *passes)
+            .order_by()
+        )
+        sql, params = sample.query.sql_with_params()
+        return cls(sql, list(params), names)
+
+    def passing(self, without=()) -> str:
+        """SQL: whether a row of `sample` passes the filters, less those named."""
+        kept = [f'sample."passes_{name}"' for name in self.names if name not in without]
+        return " AND ".join(kept) or "TRUE"
+
+
 def capped_counts(
-    main, cap: int, *, sized=(), extra=(), page: RankedPage | None = None
+    main,
+    cap: int,
+    *,
+    sized=(),
+    extra=(),
+    page: RankedPage | None = None,
+    sample: SampleRows | None = None,
 ) -> tuple[int, list, list, list[int] | None]:
     """How many entries the main source matches, counting no further than `cap`, and then
     each of `sized` the same way, and each (source, cap) of `extra` to its own cap, in one
@@ -73,6 +107,10 @@ def capped_counts(
     word's matches serves both (ts_rank reads each match's document: past the cap, the
     page ranks the capped candidates only). Returns (main count, sized counts, extra
     counts, the page's pks or None).
+
+    With `sample` (PostgreSQL), `sized` holds (source, filters left out) pairs, and a source
+    that the sample already shows far past the limit is not counted (None): see
+    _surely_past_the_limit.
     """
     sized, extra = list(sized), list(extra)
     if page is None:
@@ -85,20 +123,26 @@ def capped_counts(
     columns = ["counted.main"]
     column_params = []
     for source in sized:
+        unless = "FALSE"
+        if sample is not None:
+            source, without = source
+            unless = _surely_past_the_limit(sample, without)
         sql, source_params = _capped_sql(source, cap)
-        columns.append(f"CASE WHEN counted.main <= %s THEN {sql} END")
+        columns.append(f"CASE WHEN counted.main <= %s AND NOT {unless} THEN {sql} END")
         column_params += [EXACT_COUNT_LIMIT, *source_params]
     for source, extra_cap in extra:
         sql, source_params = _capped_sql(source, extra_cap)
         columns.append(sql)
         column_params += source_params
     # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
-    statement = f"WITH counted AS MATERIALIZED ({counted}) "
+    ctes = [f"counted AS MATERIALIZED ({counted})"]
     if page is not None:
-        statement = (
-            f"WITH candidates AS MATERIALIZED ({candidates_sql} LIMIT %s), "
-            f"counted AS MATERIALIZED ({counted}) "
-        )
+        ctes.insert(0, f"candidates AS MATERIALIZED ({candidates_sql} LIMIT %s)")
+    if sample is not None:
+        ctes.insert(0, f"sample AS MATERIALIZED ({sample.sql})")
+        params = [*sample.params, *params]
+    statement = f"WITH {', '.join(ctes)} "
+    if page is not None:
         columns.append(
             "ARRAY(SELECT candidate FROM candidates ORDER BY rank DESC, candidate "
             "LIMIT %s OFFSET %s)"
@@ -111,6 +155,23 @@ def capped_counts(
         row = list(cursor.fetchone())
     page_pks = row.pop() if page is not None else None
     return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :], page_pks
+
+
+# A facet group whose filters the sample shows in more than SURELY_PAST times the exact-count
+# limit, from at least SURELY_PAST_HITS sampled entries, is past the limit beyond doubt: if it
+# were within it, the sample would expect a quarter as many hits (fewer than 6 at a million
+# records), and seeing 24 or more is a chance below one in a million. It is estimated without
+# counting its matches up to the limit, which read up to EXACT_COUNT_LIMIT rows each.
+SURELY_PAST = 4
+SURELY_PAST_HITS = 20
+
+
+def _surely_past_the_limit(sample: SampleRows, without) -> str:
+    hits = f"(SELECT COUNT(*) FROM sample WHERE {sample.passing(without)})"
+    return (
+        f"({hits} >= {SURELY_PAST_HITS} AND "
+        f"{hits} * COALESCE({stride_sql()}, 1) > {SURELY_PAST * EXACT_COUNT_LIMIT})"
+    )
 
 
 def _capped_sql(source, cap: int) -> tuple[str, list]:
@@ -299,29 +360,17 @@ def sampled_counts(search_filter, parts) -> list:
 
 
 def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
-    names = search_filter.active_filter_names()
-    passes = {f"passes_{name}": search_filter.condition(name) for name in names}
-    sample = (
-        SearchEntry.objects.filter(_in_sample())
-        .annotate(**passes)
-        .values("keys", *passes)
-        .order_by()
-    )
-    sql, params = sample.query.sql_with_params()
-
-    def passing(without) -> str:
-        kept = [f'sample."passes_{name}"' for name in names if name not in without]
-        return " AND ".join(kept) or "TRUE"
-
+    sample = SampleRows.of(search_filter)
     counts = [
-        _unnested_key_counts("sample", "keys", facets, passing(without))
+        _unnested_key_counts("sample", "keys", facets, sample.passing(without))
         for facets, without in parts
     ]
     counts.append(
         f"SELECT {SAMPLE_ROW} AS facet, COALESCE({stride_sql()}, 1) AS value, "
-        f"COUNT(*) FILTER (WHERE {passing(())}) AS count FROM sample"
+        f"COUNT(*) FILTER (WHERE {sample.passing()}) AS count FROM sample"
     )
-    return f"WITH sample AS MATERIALIZED ({sql}) " + " UNION ALL ".join(counts), params
+    sql = f"WITH sample AS MATERIALIZED ({sample.sql}) " + " UNION ALL ".join(counts)
+    return sql, sample.params
 
 
 def _unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -> str:

@@ -171,15 +171,25 @@ def run_search(
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        ranked_page = None
-        if sort == "relevance" and connection.vendor == "postgresql":
-            ranked_page = counting.RankedPage(_ranked(entries, keywords), offset, page_size)
+        ranked_page, sample = None, None
+        sized_sources = [search_filter.queryset_without(*own) for _, own in sized]
+        if connection.vendor == "postgresql":
+            if sort == "relevance":
+                ranked_page = counting.RankedPage(_ranked(entries, keywords), offset, page_size)
+            if sized:
+                # The sample, read through its index, tells a group far past the limit
+                # without counting its matches up to it.
+                sample = counting.SampleRows.of(search_filter)
+                sized_sources = [
+                    (source, own) for source, (_, own) in zip(sized_sources, sized, strict=True)
+                ]
         result.total, sizes, extra_counts, page_pks = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
-            sized=[search_filter.queryset_without(*own) for _, own in sized],
+            sized=sized_sources,
             extra=extra,
             page=ranked_page,
+            sample=sample,
         )
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
