@@ -97,8 +97,9 @@ def capped_counts(
     sample: SampleRows | None = None,
 ) -> tuple[int, list, list, list[int] | None]:
     """How many entries the main source matches, counting no further than `cap`, and then
-    each of `sized` the same way, and each (source, cap) of `extra` to its own cap, in one
-    query. A source is a queryset of entries or the (SQL, parameters) of a query of pks.
+    each (source, filters it leaves out) of `sized` the same way, and each (source, cap) of
+    `extra` to its own cap, in one query. A source is a queryset of entries or the (SQL,
+    parameters) of a query of pks.
 
     The `sized` sources are counted only when the main count is within EXACT_COUNT_LIMIT
     (None otherwise): past it, everything is estimated anyway, and the database skips their
@@ -108,9 +109,8 @@ def capped_counts(
     page ranks the capped candidates only). Returns (main count, sized counts, extra
     counts, the page's pks or None).
 
-    With `sample` (PostgreSQL), `sized` holds (source, filters left out) pairs, and a source
-    that the sample already shows far past the limit is not counted (None): see
-    _surely_past_the_limit.
+    With `sample` (PostgreSQL), a sized source that the sample already shows far past the
+    limit is not counted (None): see _surely_past_the_limit.
     """
     sized, extra = list(sized), list(extra)
     if page is None:
@@ -122,11 +122,8 @@ def capped_counts(
         params = [*params, max(cap, page.offset + page.limit)]
     columns = ["counted.main"]
     column_params = []
-    for source in sized:
-        unless = "FALSE"
-        if sample is not None:
-            source, without = source
-            unless = _surely_past_the_limit(sample, without)
+    for source, without in sized:
+        unless = "FALSE" if sample is None else _surely_past_the_limit(sample, without)
         sql, source_params = _capped_sql(source, cap)
         columns.append(f"CASE WHEN counted.main <= %s AND NOT {unless} THEN {sql} END")
         column_params += [EXACT_COUNT_LIMIT, *source_params]
@@ -167,10 +164,9 @@ SURELY_PAST_HITS = 20
 
 
 def _surely_past_the_limit(sample: SampleRows, without) -> str:
-    hits = f"(SELECT COUNT(*) FROM sample WHERE {sample.passing(without)})"
     return (
-        f"({hits} >= {SURELY_PAST_HITS} AND "
-        f"{hits} * COALESCE({stride_sql()}, 1) > {SURELY_PAST * EXACT_COUNT_LIMIT})"
+        f"(SELECT COUNT(*) >= {SURELY_PAST_HITS} AND COUNT(*) * COALESCE({stride_sql()}, 1) "
+        f"> {SURELY_PAST * EXACT_COUNT_LIMIT} FROM sample WHERE {sample.passing(without)})"
     )
 
 

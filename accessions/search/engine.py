@@ -172,7 +172,6 @@ def run_search(
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
         ranked_page, sample = None, None
-        sized_sources = [search_filter.queryset_without(*own) for _, own in sized]
         if connection.vendor == "postgresql":
             if sort == "relevance":
                 ranked_page = counting.RankedPage(_ranked(entries, keywords), offset, page_size)
@@ -180,13 +179,10 @@ def run_search(
                 # The sample, read through its index, tells a group far past the limit
                 # without counting its matches up to it.
                 sample = counting.SampleRows.of(search_filter)
-                sized_sources = [
-                    (source, own) for source, (_, own) in zip(sized_sources, sized, strict=True)
-                ]
         result.total, sizes, extra_counts, page_pks = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
-            sized=sized_sources,
+            sized=[(search_filter.queryset_without(*own), own) for _, own in sized],
             extra=extra,
             page=ranked_page,
             sample=sample,
