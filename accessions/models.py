@@ -1,480 +1,56 @@
-"""The archive's domain: accessions, records and the taxonomies that describe them."""
-
-from django.conf import settings
-from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Q
-from django.urls import reverse
-from django.utils.text import slugify
-
-from accessions.dates import parse_document_date, validate_document_date
-from accessions.rights_uris import validate_rights_uri
-
-
-def make_slug(name: str, max_length: int = 200) -> str:
-    """Slug for a taxonomy name; keeps non-Latin letters so Cyrillic names stay readable."""
-    return slugify(name, allow_unicode=True)[:max_length].strip("-") or "item"
-
-
-class Counter(models.Model):
-    """A named, never-decreasing counter; rows are locked while a number is handed out."""
-
-    name = models.CharField(max_length=50, unique=True)
-    value = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.name}={self.value}"
-
-
-class NamedQuerySet(models.QuerySet):
-    def with_public_records(self, relation: str):
-        """Values that at least one published record uses through `relation`."""
-        return self.filter(**{f"{relation}__status": Record.Status.PUBLISHED}).distinct()
-
-
-class Taxonomy(models.Model):
-    """Shared fields of the vocabularies that describe records: a name and a URL slug."""
-
-    name = models.CharField(max_length=255, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True, blank=True)
-
-    objects = NamedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = make_slug(self.name)
-        super().save(*args, **kwargs)
-
-
-class Language(models.Model):
-    code = models.CharField(
-        "ISO 639 code",
-        max_length=3,
-        unique=True,
-        validators=[RegexValidator(r"^[a-z]{2,3}$", "Use a lower-case ISO 639-1 or 639-3 code.")],
-    )
-    name = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def slug(self):
-        return self.code
-
-
-class Repository(Taxonomy):
-    """The archive that holds the original document."""
-
-    location = models.CharField(max_length=255, blank=True)
-    url = models.URLField(blank=True)
-
-    class Meta(Taxonomy.Meta):
-        verbose_name_plural = "repositories"
-
-
-class Collection(Taxonomy):
-    description = models.TextField(blank=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-
-    class Meta(Taxonomy.Meta):
-        pass
-
-    def get_absolute_url(self):
-        return reverse("accessions:collection_detail", args=[self.slug])
-
-
-class Subject(Taxonomy):
-    """A subject heading such as “Japan--Foreign relations--Taiwan”."""
-
-
-class Place(Taxonomy):
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-
-
-class Agent(Taxonomy):
-    """A person or an organisation that wrote a document or appears in it."""
-
-    class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANIZATION = "organization", "Organisation"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
-
-
-class DocumentType(Taxonomy):
-    """Letter, cipher telegram, memorandum of conversation…"""
-
-
-class Classification(Taxonomy):
-    """The original security classification, e.g. Top Secret."""
-
-
-class Donor(models.Model):
-    """A person or organisation that gave material or funded its publication.
-
-    Contact details are for staff with the rights-manager permission and never rendered
-    on a public page.
-    """
-
-    class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANIZATION = "organization", "Organisation"
-
-    name = models.CharField(max_length=255, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ORGANIZATION)
-    credit = models.CharField(
-        "public credit wording",
-        max_length=255,
-        blank=True,
-        help_text="How record pages name this donor; the name is used when blank.",
-    )
-    is_funder = models.BooleanField(
-        "funder",
-        default=False,
-        help_text="Funders are credited on record pages. Records made from an accession "
-        "carry over only the accession's funders, never private acquisition donors.",
-    )
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    address = models.TextField(blank=True)
-    contact_notes = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        permissions = [("view_donor_contact", "Can view donors' contact details")]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = make_slug(self.name)
-        super().save(*args, **kwargs)
-
-    @property
-    def public_credit(self) -> str:
-        return self.credit or self.name
-
-
-class RightsStatement(models.Model):
-    name = models.CharField(max_length=255, unique=True)
-    statement = models.TextField(help_text="The public rights and reuse statement.")
-    uri = models.URLField(
-        "rights URI",
-        blank=True,
-        validators=[validate_rights_uri],
-        help_text="A rightsstatements.org or creativecommons.org URI.",
-    )
-    inquiry_contact = models.CharField(
-        max_length=255,
-        blank=True,
-        help_text="Who answers permission requests, e.g. “the History and Public Policy Program”.",
-    )
-    inquiry_email = models.EmailField(
-        blank=True, help_text="Where requests for permission are sent."
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Accession(models.Model):
-    """One intake event: material received from donors on a date."""
-
-    class AcquisitionMethod(models.TextChoices):
-        GIFT = "gift", "Gift"
-        PURCHASE = "purchase", "Purchase"
-        TRANSFER = "transfer", "Transfer"
-        LOAN = "loan", "Loan"
-        EXCHANGE = "exchange", "Exchange"
-
-    class ProcessingStatus(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        PROCESSED = "processed", "Processed"
-
-    class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
-
-    number = models.CharField(
-        "accession number",
-        max_length=20,
-        unique=True,
-        editable=False,
-        help_text="Assigned automatically as YEAR-NNNN; never reused.",
-    )
-    title = models.CharField(max_length=500)
-    date_received = models.DateField()
-    acquisition_method = models.CharField(
-        max_length=20, choices=AcquisitionMethod.choices, default=AcquisitionMethod.GIFT
-    )
-    donors = models.ManyToManyField(Donor, blank=True, related_name="accessions")
-    extent = models.CharField(max_length=255, blank=True, help_text="e.g. 3 folders, 120 leaves")
-    scope = models.TextField("scope and content", blank=True)
-    processing_status = models.CharField(
-        max_length=20, choices=ProcessingStatus.choices, default=ProcessingStatus.NEW
-    )
-    processing_priority = models.CharField(
-        max_length=10, choices=Priority.choices, default=Priority.MEDIUM
-    )
-    location = models.CharField("storage location", max_length=255, blank=True)
-    access_restricted = models.BooleanField(default=False)
-    access_conditions = models.TextField("access restrictions and conditions", blank=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-number"]
-
-    def __str__(self):
-        return f"{self.number} {self.title}"
-
-
-class RecordQuerySet(models.QuerySet):
-    def published(self):
-        """The only records any public surface may show."""
-        return self.filter(status=Record.Status.PUBLISHED)
-
-    def withdrawn(self):
-        return self.filter(status=Record.Status.WITHDRAWN)
-
-    def for_record_page(self):
-        """Everything the record page shows, in a fixed number of queries."""
-        return self.select_related(
-            "original_archive", "original_classification", "document_type", "rights"
-        ).prefetch_related(
-            "languages",
-            "authors",
-            "people_and_organizations",
-            "places",
-            "subjects",
-            "collections",
-            "donors",
-            models.Prefetch("texts", queryset=RecordText.objects.select_related("language")),
-        )
-
-
-class Record(models.Model):
-    """A publishable document, described for the public record page."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-
-    record_id = models.PositiveIntegerField(
-        "record ID",
-        unique=True,
-        help_text="Public and permanent. Assigned automatically; set it only for migrated records.",
-    )
-    title = models.CharField(max_length=500)
-    date_text = models.CharField(
-        "date",
-        max_length=100,
-        blank=True,
-        validators=[validate_document_date],
-        help_text="As written: 1963-11-25, 1967-11, 1962, 1950/1959, c. 1962, or “undated”.",
-    )
-    date_display = models.CharField(max_length=100, blank=True, editable=False)
-    date_start = models.DateField(null=True, blank=True, editable=False, db_index=True)
-    date_end = models.DateField(null=True, blank=True, editable=False)
-    date_approximate = models.BooleanField(default=False, editable=False)
-    summary = models.TextField(blank=True)
-    source = models.TextField(blank=True, help_text="Where the original is held, as cited.")
-    original_archive = models.ForeignKey(
-        Repository, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
-    )
-    original_classification = models.ForeignKey(
-        Classification, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
-    )
-    document_type = models.ForeignKey(
-        DocumentType, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
-    )
-    languages = models.ManyToManyField(Language, blank=True, related_name="records")
-    authors = models.ManyToManyField(Agent, blank=True, related_name="authored_records")
-    people_and_organizations = models.ManyToManyField(
-        Agent,
-        blank=True,
-        related_name="mentioned_in_records",
-        verbose_name="people & organisations",
-    )
-    places = models.ManyToManyField(Place, blank=True, related_name="records")
-    subjects = models.ManyToManyField(Subject, blank=True, related_name="records")
-    collections = models.ManyToManyField(Collection, blank=True, related_name="records")
-    donors = models.ManyToManyField(
-        Donor,
-        blank=True,
-        related_name="funded_records",
-        help_text="Funders credited on the page: “This document was made possible with support "
-        "from …”.",
-    )
-    rights = models.ForeignKey(
-        RightsStatement, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
-    )
-    original_upload_date = models.DateField(
-        null=True, blank=True, help_text="Set on first publication when empty."
-    )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
-    )
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    accession = models.ForeignKey(
-        Accession, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
-    )
-    staff_notes = models.TextField("internal staff notes", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    objects = RecordQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-record_id"]
-        permissions = [
-            ("submit_record", "Can submit records for review"),
-            ("publish_record", "Can publish records"),
-            ("withdraw_record", "Can withdraw published records"),
-            ("return_record_to_draft", "Can return records to draft"),
-        ]
-        indexes = [
-            models.Index(fields=["status", "-published_at"], name="record_status_published"),
-            # OAI-PMH harvests page by keyset on (updated_at, id): SQLite plans it with the
-            # first index, PostgreSQL with the second (bench/oai_harvest.py).
-            models.Index(fields=["status", "updated_at", "id"], name="record_status_updated"),
-            models.Index(fields=["updated_at", "id"], name="record_updated"),
-        ]
-        constraints = [
-            models.CheckConstraint(condition=Q(record_id__gt=0), name="record_id_positive"),
-            models.CheckConstraint(
-                condition=Q(date_start__isnull=True) | Q(date_end__gte=models.F("date_start")),
-                name="record_date_range_ordered",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.record_id}: {self.title}"
-
-    def save(self, *args, **kwargs):
-        self.derive_dates()
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("accessions:record_detail", args=[self.record_id])
-
-    def derive_dates(self):
-        """Fill the display form and normalised range from the date as staff typed it."""
-        if self.date_text and self.date_text.strip():
-            parsed = parse_document_date(self.date_text)
-            self.date_display = parsed.display
-            self.date_start, self.date_end = parsed.start, parsed.end
-            self.date_approximate = parsed.approximate
-        else:
-            self.date_display, self.date_start, self.date_end = "", None, None
-            self.date_approximate = False
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
-    def main_text(self):
-        """The text the page shows as its body: the primary one, else the first translation."""
-        texts = list(self.texts.all())
-        for text in texts:
-            if text.is_primary:
-                return text
-        for text in texts:
-            if text.kind == RecordText.Kind.TRANSLATION:
-                return text
-        return texts[0] if texts else None
-
-
-class RecordText(models.Model):
-    """A transcript or translation of a record's document."""
-
-    class Kind(models.TextChoices):
-        TRANSCRIPT = "transcript", "Original-language transcript"
-        TRANSLATION = "translation", "Translation"
-
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="texts")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSLATION)
-    language = models.ForeignKey(Language, null=True, blank=True, on_delete=models.PROTECT)
-    body = models.TextField()
-    credit = models.CharField(
-        max_length=255, blank=True, help_text="e.g. “Translated by Svetlana Savranskaya”."
-    )
-    is_primary = models.BooleanField(
-        "main text", default=False, help_text="Shown as the body of the record page."
-    )
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-        verbose_name = "text"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["record"], condition=Q(is_primary=True), name="one_main_text_per_record"
-            )
-        ]
-
-    def __str__(self):
-        language = self.language.name if self.language_id else "unknown language"
-        return f"{self.get_kind_display()} ({language})"
-
-
-class RecordEvent(models.Model):
-    """One entry of a record's workflow history: who moved it, from what, to what."""
-
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = "history entry"
-        verbose_name_plural = "history"
-
-    def __str__(self):
-        return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
-
-
-from accessions.inquiry_models import InquiryEvent, OutgoingEmail, RightsInquiry, RoutingRule  # noqa: E402, F401, I001
-from accessions.importing.models import ImportJob, ImportKey  # noqa: E402, F401
-from accessions.scans_models import Scan, ScanPage  # noqa: E402, F401  (scans live in their own module)
-from accessions.search_models import SearchEntry, SearchFacet, SearchFacetTotal  # noqa: E402,F401
+"""The app's models module, as Django looks for it: each concern's models, under one app label.
+
+The models live with their concern (accessions/<concern>/models.py); gathering them here
+keeps one app, `accessions`, so that tables and migrations keep their names.
+"""
+
+from accessions.catalogue.models import (
+    Accession,
+    Agent,
+    Classification,
+    Collection,
+    Counter,
+    DocumentType,
+    Donor,
+    Language,
+    Place,
+    Record,
+    RecordEvent,
+    RecordText,
+    Repository,
+    RightsStatement,
+    Subject,
+)
+from accessions.inquiries.models import InquiryEvent, OutgoingEmail, RightsInquiry, RoutingRule
+from accessions.scans.models import Scan, ScanPage
+from accessions.search.models import SearchEntry, SearchFacet, SearchFacetTotal
+from accessions.transfer.models import ImportJob, ImportKey
+
+__all__ = [
+    "Accession",
+    "Agent",
+    "Classification",
+    "Collection",
+    "Counter",
+    "DocumentType",
+    "Donor",
+    "ImportJob",
+    "ImportKey",
+    "InquiryEvent",
+    "Language",
+    "OutgoingEmail",
+    "Place",
+    "Record",
+    "RecordEvent",
+    "RecordText",
+    "Repository",
+    "RightsInquiry",
+    "RightsStatement",
+    "RoutingRule",
+    "Scan",
+    "ScanPage",
+    "SearchEntry",
+    "SearchFacet",
+    "SearchFacetTotal",
+    "Subject",
+]

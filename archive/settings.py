@@ -70,8 +70,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accessions.context_processors.site",
+                "archive.context_processors.site",
             ],
+            # Template tags live with their concern; one app has no templatetags folder.
+            "libraries": {
+                "record_standards": "accessions.standards.template_tags",
+                "scan_viewer": "accessions.scans.template_tags",
+                "search": "accessions.search.template_tags",
+            },
         },
     },
 ]

@@ -5,7 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accessions.urls")),
-    path("", include("accessions.standards_urls")),
+    path("", include("accessions.standards.urls")),
 ]
 
 if settings.DEBUG:

@@ -27,7 +27,7 @@ django.setup()
 import pypdfium2  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-from accessions.derivatives import (  # noqa: E402
+from accessions.scans.derivatives import (  # noqa: E402
     PDF_MAX_DPI,
     THUMBNAIL_EDGE,
     WEB_EDGE,

@@ -78,7 +78,7 @@ def empty_catalogue():
     from django.db import connection
 
     from accessions.models import Agent, Counter, DocumentType, Record, RightsStatement, Subject
-    from accessions.search_models import SearchEntry, SearchFacet, SearchFacetTotal
+    from accessions.search.models import SearchEntry, SearchFacet, SearchFacetTotal
 
     # TRUNCATE rather than delete(): deleting a million records one cascade at a time
     # would take longer than importing them. CASCADE empties the tables that refer to
@@ -106,7 +106,7 @@ def peak_rss_mb() -> float:
 def tate_date(row) -> str:
     from django.core.exceptions import ValidationError
 
-    from accessions.dates import parse_document_date
+    from accessions.catalogue.dates import parse_document_date
 
     start, end = row["date_start_year"], row["date_end_year"]
     # Tate's own text first, then its year range, then its first year: real data has
@@ -175,8 +175,8 @@ def write_synthetic_csv(path: Path, rows: int, status: str) -> None:
 
 def phase_bulk(path: str) -> dict:
     setup_django()
-    from accessions.importing.importer import import_records
-    from accessions.search_models import SearchEntry
+    from accessions.search.models import SearchEntry
+    from accessions.transfer.importer import import_records
 
     user = bench_user()
     with open(path, "rb") as stream:
@@ -197,10 +197,10 @@ def phase_naive(path: str, limit: int) -> dict:
     setup_django()
     from django.db import transaction
 
-    from accessions.intake import create_record
+    from accessions.catalogue.intake import create_record
+    from accessions.catalogue.workflow import transition_record
     from accessions.models import Agent, DocumentType, Language, RightsStatement, Subject
-    from accessions.search_models import SearchEntry
-    from accessions.workflow import transition_record
+    from accessions.search.models import SearchEntry
 
     user = bench_user()
     english = Language.objects.get(code="en")
@@ -249,8 +249,7 @@ def phase_floor(path: str) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accessions.dates import parse_document_date
-    from accessions.importing.writer import bulk_insert
+    from accessions.catalogue.dates import parse_document_date
     from accessions.models import (
         Agent,
         DocumentType,
@@ -261,6 +260,7 @@ def phase_floor(path: str) -> dict:
         RightsStatement,
         Subject,
     )
+    from accessions.transfer.writer import bulk_insert
 
     def ids(model, names):
         model.objects.bulk_create([model(name=n, slug=f"s-{n}") for n in names])

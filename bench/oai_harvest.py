@@ -76,8 +76,8 @@ def main():
     from django.test import Client
 
     from accessions.models import Record
-    from accessions.oai.tokens import ListPosition, make_token
-    from accessions.oai.views import harvestable_records
+    from accessions.standards.oai.tokens import ListPosition, make_token
+    from accessions.standards.oai.views import harvestable_records
 
     call_command("migrate", verbosity=0)
     settings.OAI_PAGE_SIZE = args.page_size
@@ -101,7 +101,7 @@ def main():
         after, pk = ordered.values_list("updated_at", "pk")[position - 1]
 
         def keyset_page(after=after, pk=pk):
-            # The two queries accessions.oai.views runs for a resumption token.
+            # The two queries accessions.standards.oai.views runs for a resumption token.
             page = ordered.filter(updated_at__gte=after).exclude(updated_at=after, pk__lte=pk)
             ids = list(page.values_list("pk", flat=True)[: args.page_size + 1])
             rows = {r.pk: r for r in Record.objects.filter(pk__in=ids).order_by()}

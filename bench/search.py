@@ -50,10 +50,10 @@ from django.test import Client  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from accessions.models import Language, Record  # noqa: E402
-from accessions.search import rebuild_search_index, run_search  # noqa: E402
 from accessions.search.counting import EXACT_COUNT_LIMIT  # noqa: E402
+from accessions.search.engine import run_search  # noqa: E402
 from accessions.search.keywords import STOPWORDS  # noqa: E402
-from accessions.search.rebuilding import vacuum_search_index  # noqa: E402
+from accessions.search.rebuilding import rebuild_search_index, vacuum_search_index  # noqa: E402
 
 WORD = re.compile(r"[^\W\d_]{3,}")
 PHRASES = ["cold war", "nuclear weapons", "foreign minister", "central committee", "armed forces"]

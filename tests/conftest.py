@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from accessions.intake import create_record
+from accessions.catalogue.intake import create_record
+from accessions.catalogue.workflow import transition_record
 from accessions.models import Donor, Language, RecordText, RightsStatement
-from accessions.workflow import transition_record
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 

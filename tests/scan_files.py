@@ -6,7 +6,7 @@ import zlib
 
 from PIL import Image, ImageDraw
 
-from accessions.imaging import upload_from_bytes
+from accessions.scans.ingest import upload_from_bytes
 
 
 def image_bytes(format="JPEG", size=(800, 1000), colour="white", text="Page", **save):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from accessions.intake import create_accession
+from accessions.catalogue.intake import create_accession
 from accessions.models import Accession, Donor, Record
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,7 @@ def test_transition_view_refuses_get(client, editor, make_record):
 
 def test_bulk_publish_reports_incomplete_records_by_name(client, editor, make_record):
     ready = make_record(status="in_review")
-    from accessions.intake import create_record
+    from accessions.catalogue.intake import create_record
 
     bare = create_record(title="Bare", user=editor)
     client.force_login(editor)

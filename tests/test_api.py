@@ -9,8 +9,8 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from accessions.filters import search_parameters
 from accessions.models import Agent, Collection, Language, Subject
+from accessions.search.filters import search_parameters
 
 pytestmark = pytest.mark.django_db
 

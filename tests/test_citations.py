@@ -17,8 +17,17 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from pybtex.database import parse_string
 
-from accessions.citations import Citation, apa, bibtex, chicago, csl_json, mla, plain_text, ris
 from accessions.models import Agent, DocumentType, Language, Record, Repository
+from accessions.standards.citations.formats import (
+    Citation,
+    apa,
+    bibtex,
+    chicago,
+    csl_json,
+    mla,
+    plain_text,
+    ris,
+)
 
 pytestmark = pytest.mark.django_db
 

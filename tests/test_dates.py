@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from accessions.dates import parse_document_date
+from accessions.catalogue.dates import parse_document_date
 
 
 @pytest.mark.parametrize(

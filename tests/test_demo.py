@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils.html import escape
 
-from accessions.demo_loader import load_demo
+from accessions.demo.loader import load_demo
 from accessions.models import Accession, Donor, Record, RecordEvent, Subject
 
 pytestmark = pytest.mark.django_db

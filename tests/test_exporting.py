@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from accessions.exporting import STAFF_COLUMNS, csv_lines
-from accessions.importing.importer import import_records
 from accessions.models import Agent, Collection, Language, Place, Record, Repository, Subject
+from accessions.transfer.exporting import STAFF_COLUMNS, csv_lines
+from accessions.transfer.importer import import_records
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image, ImageDraw, ImageFont
 
-from accessions.imaging import ScanRejected, ingest_scan
 from accessions.models import Language
-from accessions.ocr import ocr_status
-from accessions.scans_models import Scan, ScanPage, scan_storage
+from accessions.scans.ingest import ScanRejected, ingest_scan
+from accessions.scans.models import Scan, ScanPage, scan_storage
+from accessions.scans.ocr import ocr_status
 from tests.conftest import SHARED_DIR
 from tests.scan_files import (
     encrypted_pdf_bytes,

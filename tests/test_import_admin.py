@@ -172,7 +172,7 @@ def test_uploaded_files_are_kept_outside_the_public_media_folder(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time.")
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_visible_to_other_connections_while_the_import_runs(cataloguer, monkeypatch):
-    from accessions.importing import jobs
+    from accessions.transfer import jobs
 
     rows = b"".join(b"Record %d\n" % n for n in range(5000))
     job = jobs.preview_import(

@@ -5,8 +5,6 @@ import io
 import pytest
 from django.contrib.auth.models import Permission
 
-from accessions.importing.importer import ImportRejected, import_records
-from accessions.importing.reader import ImportFileError
 from accessions.models import (
     Agent,
     Counter,
@@ -16,6 +14,8 @@ from accessions.models import (
     RightsStatement,
     Subject,
 )
+from accessions.transfer.importer import ImportRejected, import_records
+from accessions.transfer.reader import ImportFileError
 
 HEADER = "record_id,title,date,summary,rights,languages,subjects,authors,status\n"
 
@@ -295,7 +295,7 @@ def test_only_records_published_before_or_after_the_import_reach_the_search_inde
     make_record, editor, rights_statement, monkeypatch
 ):
     """The index holds published records only; a draft that stays a draft has nothing there."""
-    from accessions.importing import writer
+    from accessions.transfer import writer
 
     unchanged = make_record(status="published", title="Same")
     retitled_draft = make_record(status="draft", title="Before")
@@ -366,7 +366,7 @@ def test_planner_statistics_refresh_keeps_the_import_whole_and_searchable(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accessions.importing import statistics
+    from accessions.transfer import statistics
 
     monkeypatch.setattr(statistics, "FIRST_ANALYZE_ROWS", 2)
     rows = "".join(
@@ -416,7 +416,7 @@ def test_row_keys_follow_the_fingerprint_rule_so_older_imports_are_recognised():
 def test_the_parser_thread_ends_when_an_import_stops_early(monkeypatch):
     import threading
 
-    from accessions.importing import importer
+    from accessions.transfer import importer
 
     def failing_write(**kwargs):
         raise RuntimeError("the disk is full")

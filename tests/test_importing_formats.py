@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from accessions.importing.importer import ImportRejected, import_records
 from accessions.models import Accession, Donor, Record, RightsStatement
+from accessions.transfer.importer import ImportRejected, import_records
 from tests.conftest import SHARED_DIR
 
 WILSON = SHARED_DIR / "data" / "wilson_center" / "wilson_archive_sample_11.csv"

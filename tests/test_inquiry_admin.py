@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from accessions.inquiries import submit_inquiry
+from accessions.inquiries.submission import submit_inquiry
 from accessions.models import (
     InquiryEvent,
     OutgoingEmail,

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accessions.inquiries import deliver_email, resend_emails, send_due_emails, submit_inquiry
-from accessions.inquiries.outbox import backoff
+from accessions.inquiries.outbox import backoff, deliver_email, resend_emails, send_due_emails
+from accessions.inquiries.submission import submit_inquiry
 from accessions.models import InquiryEvent, OutgoingEmail, RightsInquiry
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_with_a_deferring_task_backend_a_failed_send_schedules_its_own_retry(
 ):
     from django.tasks import task_backends
 
-    from accessions.inquiries.tasks import send_outgoing_email
+    from accessions.inquiries.outbox import send_outgoing_email
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     inquiry = submit()

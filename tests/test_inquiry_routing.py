@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from accessions.inquiries import route_for_record
+from accessions.inquiries.routing import route_for_record
 from accessions.models import Collection, Donor, Repository, RightsStatement, RoutingRule
 
 pytestmark = pytest.mark.django_db

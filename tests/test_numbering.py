@@ -4,9 +4,9 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from accessions.intake import create_accession, create_record
+from accessions.catalogue.intake import create_accession, create_record
+from accessions.catalogue.numbering import next_accession_number, next_record_id
 from accessions.models import Accession
-from accessions.numbering import next_accession_number, next_record_id
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core import signing
 from lxml import etree
 
 from accessions.models import Agent, Collection, Language, Record, Subject
-from accessions.oai.tokens import SALT
+from accessions.standards.oai.tokens import SALT
 from tests.conftest import SHARED_DIR
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_list_records_has_published_and_deleted_withdrawn_but_never_unpublished(
 def test_withdrawing_a_record_moves_its_datestamp_so_incremental_harvests_see_it(
     oai, make_record, editor
 ):
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     record = make_record()
     set_updated_at(record, datetime(2020, 1, 1, tzinfo=UTC))
@@ -399,7 +399,7 @@ def test_tampered_resumption_token_is_refused(oai, make_record, settings):
 def test_token_whose_remaining_records_left_the_list_answers_no_records_match(
     oai, make_record, settings, editor
 ):
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     settings.OAI_PAGE_SIZE = 1
     first, second = make_record(), make_record()

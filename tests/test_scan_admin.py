@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accessions.imaging import ingest_scan
-from accessions.scans_models import Scan
+from accessions.scans.ingest import ingest_scan
+from accessions.scans.models import Scan
 from tests.scan_files import encrypted_pdf_bytes, image_bytes, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accessions.demo_loader import load_demo
+from accessions.demo.loader import load_demo
 from accessions.models import Record
-from accessions.scans_models import Scan, ScanPage
+from accessions.scans.models import Scan, ScanPage
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from accessions.filters import search_parameters
-from accessions.imaging import delete_scan, ingest_scan, ingest_scans
+from accessions.catalogue.workflow import transition_record
 from accessions.models import Language
-from accessions.scans_models import ScanPage
-from accessions.search import update_search_index
-from accessions.workflow import transition_record
+from accessions.scans.ingest import delete_scan, ingest_scan, ingest_scans
+from accessions.scans.models import ScanPage
+from accessions.search.filters import search_parameters
+from accessions.search.indexing import update_search_index
 from tests.scan_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from asgiref.local import Local
 from django.core.management import call_command
 from django.tasks import task_backends
 
-from accessions.imaging import ingest_scan
 from accessions.models import Language
-from accessions.scans_models import Scan
+from accessions.scans.ingest import ingest_scan
+from accessions.scans.models import Scan
 from tests.scan_files import image_bytes, upload
 
 # The worker closes its database connection after each task, as a long-running process
@@ -56,7 +56,7 @@ def test_failed_derivative_task_is_scheduled_again_later_with_its_error_recorded
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from accessions.scans_models import scan_storage
+    from accessions.scans.models import scan_storage
 
     record = make_record(status="draft")
     scan = ingest_scan(record=record, upload=upload(image_bytes(), "a.jpg"), name="a.jpg")

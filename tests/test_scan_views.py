@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from accessions.imaging import ingest_scan
+from accessions.catalogue.workflow import transition_record
 from accessions.models import RightsStatement
-from accessions.workflow import transition_record
+from accessions.scans.ingest import ingest_scan
 from tests.iiif_rules import ManifestError, validate_manifest
 from tests.scan_files import image_bytes, multipage_tiff_bytes, pdf_bytes, upload
 
@@ -125,7 +125,7 @@ def test_old_media_urls_stop_working_when_a_record_is_withdrawn(client, scanned,
 
 def test_scans_are_not_under_the_public_media_folder(scanned, settings):
     record, scan = scanned()
-    from accessions.scans_models import scan_storage
+    from accessions.scans.models import scan_storage
 
     stored = scan_storage.path(scan.file.name)
     assert not stored.startswith(str(settings.MEDIA_ROOT))
@@ -245,8 +245,8 @@ def test_first_page_thumbnails_give_each_published_record_its_first_ready_page(
     scanned, make_record, django_assert_num_queries
 ):
     from accessions.models import Record
-    from accessions.scan_views import first_page_thumbnails
-    from accessions.scans_models import records_with_scans
+    from accessions.scans.models import records_with_scans
+    from accessions.scans.views import first_page_thumbnails
 
     record, scan = scanned()
     draft, _ = scanned(status="draft", title="Draft with scans")

@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 
+from accessions.catalogue.workflow import transition_record
 from accessions.models import (
     Agent,
     Classification,
@@ -18,9 +19,8 @@ from accessions.models import (
     Repository,
     Subject,
 )
-from accessions.search import run_search
+from accessions.search.engine import run_search
 from accessions.search.indexing import update_search_index
-from accessions.workflow import transition_record
 
 pytestmark = pytest.mark.django_db
 
@@ -484,8 +484,8 @@ def test_show_all_lists_every_value_of_a_long_facet_and_finds_by_name(client, ma
 def test_the_filter_matching_fewest_records_comes_first_in_the_query(
     catalogue, keyword_matches, keywords_lead
 ):
-    from accessions.filters import SearchFilter
-    from accessions.search_models import SearchEntry
+    from accessions.search.filters import SearchFilter
+    from accessions.search.models import SearchEntry
 
     # Trade has two published records: it leads until the words are known to match fewer.
     search_filter = SearchFilter(
@@ -509,8 +509,8 @@ def test_the_filter_matching_fewest_records_comes_first_in_the_query(
 
 
 def test_postgresql_ands_the_words_and_facet_values_in_one_index_scan(catalogue):
-    from accessions.filters import SearchFilter
-    from accessions.search_models import SearchEntry
+    from accessions.search.filters import SearchFilter
+    from accessions.search.models import SearchEntry
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite looks the values up in the facet rows")
@@ -532,8 +532,8 @@ def test_postgresql_ands_the_words_and_facet_values_in_one_index_scan(catalogue)
 
 
 def test_the_keyword_estimate_comes_from_postgresql_statistics(catalogue):
-    from accessions.filters import SearchFilter
-    from accessions.search_models import SearchEntry
+    from accessions.search.filters import SearchFilter
+    from accessions.search.models import SearchEntry
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
@@ -546,7 +546,7 @@ def test_the_keyword_estimate_comes_from_postgresql_statistics(catalogue):
 def test_a_group_under_words_postgresql_expects_everywhere_is_estimated_unsized(
     catalogue, monkeypatch
 ):
-    from accessions.filters import SearchFilter
+    from accessions.search.filters import SearchFilter
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's estimate for the words is asked only there")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accessions.models import Language
 from accessions.search import counting
 from accessions.search.indexing import update_search_index
-from accessions.search_models import Facet, SearchEntry
+from accessions.search.models import Facet, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_the_stride_is_a_power_of_two_on_postgresql_and_the_sample_agrees(
 def test_postgresql_reads_the_sample_through_the_slot_index(small_limits, satellites):
     from django.http import QueryDict
 
-    from accessions.filters import SearchFilter
+    from accessions.search.filters import SearchFilter
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite keeps the multiples of the stride in each filter's subquery")
@@ -249,8 +249,8 @@ def test_a_group_the_sample_shows_far_past_the_limit_is_estimated_without_sizing
 ):
     from django.http import QueryDict
 
-    from accessions.filters import SearchFilter
     from accessions.models import Subject
+    from accessions.search.filters import SearchFilter
 
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL reads the sample before sizing the groups")

@@ -8,10 +8,12 @@ from django.db import connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 
-from accessions.intake import create_record
+from accessions.catalogue.intake import create_record
 from accessions.models import Collection, Record, Subject
-from accessions.search import indexing, rebuilding, run_search, update_search_index
-from accessions.search_models import Facet, SearchEntry, SearchFacet, facet_key
+from accessions.search import indexing, rebuilding
+from accessions.search.engine import run_search
+from accessions.search.indexing import update_search_index
+from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +67,7 @@ def test_a_draft_never_gets_an_index_entry(make_record):
 def test_publish_withdraw_and_return_to_draft_add_and_remove_the_entry(make_record):
     record = make_record(status="published")
     assert record.pk in indexed_pks() and record.pk in fts_rowids()
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     transition_record(record=record, action="withdraw", user=record.created_by)
     assert record.pk not in indexed_pks() and record.pk not in fts_rowids()
@@ -176,7 +178,7 @@ def live_totals() -> dict[tuple[int, int], int]:
 
 
 def kept_totals() -> dict[tuple[int, int], int]:
-    from accessions.search_models import SearchFacetTotal
+    from accessions.search.models import SearchFacetTotal
 
     return {
         (row.facet, row.value): row.count for row in SearchFacetTotal.objects.filter(count__gt=0)
@@ -186,7 +188,7 @@ def kept_totals() -> dict[tuple[int, int], int]:
 def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
     admin_client, make_record
 ):
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     parent = Collection.objects.create(name="Totals parent")
     child = Collection.objects.create(name="Totals child", parent=parent)
@@ -219,7 +221,7 @@ def stored_keys() -> dict[int, list[int]]:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL")
 def test_entry_keys_mirror_the_facet_rows_after_every_kind_of_change(admin_client, make_record):
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     parent = Collection.objects.create(name="Keys parent")
     child = Collection.objects.create(name="Keys child", parent=parent)
@@ -348,7 +350,7 @@ def test_a_rebuild_with_the_document_worker_writes_what_the_writes_themselves_wr
         make_record(title=f"Worker telegram {n}", collections=[collection], date_text=f"19{60 + n}")
         for n in range(7)
     ]
-    from accessions.workflow import transition_record
+    from accessions.catalogue.workflow import transition_record
 
     make_record(status="draft", title="Worker draft")
     transition_record(record=records[3], action="withdraw", user=records[3].created_by)

@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from accessions.intake import create_record
+from accessions.catalogue.intake import create_record
+from accessions.catalogue.workflow import IncompleteRecord, WorkflowError, transition_record
 from accessions.models import Record, RecordEvent
-from accessions.workflow import IncompleteRecord, WorkflowError, transition_record
 
 # (role fixture, action, source status) -> allowed?
 ROLE_MATRIX = [

@@ -5,9 +5,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accessions.catalogue.models import RecordEvent
+from accessions.inquiries.models import (
+    MESSAGE_MAX_LENGTH,
+    InquiryEvent,
+    OutgoingEmail,
+    RightsInquiry,
+)
 from accessions.inquiries.outbox import queue_email, schedule_delivery
-from accessions.inquiry_models import MESSAGE_MAX_LENGTH, InquiryEvent, OutgoingEmail, RightsInquiry
-from accessions.models import RecordEvent
 
 Status = RightsInquiry.Status
 Outcome = RightsInquiry.Outcome

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from accessions.inquiry_models import MESSAGE_MAX_LENGTH, RightsInquiry
+from accessions.inquiries.models import MESSAGE_MAX_LENGTH, RightsInquiry
 
 # What Django puts in place of bytes that are not UTF-8 when it decodes a request.
 UNDECODABLE = "\ufffd"

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import task, task_backends
 from django.utils import timezone
 
-from accessions.inquiry_models import InquiryEvent, OutgoingEmail, RightsInquiry
+from accessions.inquiries.models import InquiryEvent, OutgoingEmail, RightsInquiry
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,6 @@ def resend_emails(*, emails: Iterable[OutgoingEmail], user) -> int:
 
 def schedule_delivery(email_ids: list[int]) -> None:
     """Enqueue sending once the surrounding transaction has committed the rows."""
-    from accessions.inquiries.tasks import send_outgoing_email
 
     def enqueue():
         for email_id in email_ids:
@@ -164,3 +164,18 @@ def schedule_delivery(email_ids: list[int]) -> None:
     # robust: a task queue that is down must not undo or fail the request; the rows stay
     # pending and send_pending_emails picks them up.
     transaction.on_commit(enqueue, robust=True)
+
+
+@task
+def send_outgoing_email(email_id: int) -> str:
+    """Send one outbox email; when it fails and the backend can defer, try again later."""
+    email = deliver_email(email_id=email_id)
+    if email is None:
+        return "skipped"
+    if (
+        email.status == OutgoingEmail.Status.PENDING
+        and task_backends[send_outgoing_email.backend].supports_defer
+    ):
+        send_outgoing_email.using(run_after=email.next_attempt_at).enqueue(email_id)
+    # Without a deferring backend (the inline one), send_pending_emails retries on schedule.
+    return email.status

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 
-from accessions.inquiry_models import RoutingRule
-from accessions.models import Record
+from accessions.catalogue.models import Record
+from accessions.inquiries.models import RoutingRule
 
 KIND_LABELS = {
     "donor": "donor",

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accessions.catalogue.models import Record
+from accessions.catalogue.numbering import next_in_series
+from accessions.inquiries.models import InquiryEvent, OutgoingEmail, RightsInquiry
 from accessions.inquiries.outbox import one_line, queue_email, schedule_delivery
 from accessions.inquiries.routing import route_for_record
-from accessions.inquiry_models import InquiryEvent, OutgoingEmail, RightsInquiry
-from accessions.models import Record
-from accessions.numbering import next_inquiry_reference
 
 
 class InquiryNotAllowed(Exception):
@@ -103,3 +103,13 @@ def submit_inquiry(
         )
         schedule_delivery([routed.pk, acknowledgement.pk])
     return inquiry
+
+
+def next_inquiry_reference(year: int) -> str:
+    """RI-YEAR-NNNNNN for a rights inquiry, counted per year and never reused."""
+    prefix = f"RI-{year}-"
+    taken = RightsInquiry.objects.filter(reference__startswith=prefix).values_list(
+        "reference", flat=True
+    )
+    value = next_in_series(counter=f"rights-inquiry-{year}", prefix=prefix, taken=taken)
+    return f"{prefix}{value:06d}"

@@ -5,9 +5,9 @@ import logging
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accessions.catalogue.models import Record
 from accessions.inquiries.forms import RightsInquiryForm
 from accessions.inquiries.submission import RateLimited, submit_inquiry
-from accessions.models import Record
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +26,13 @@ def rights_inquiry(request, record_id: int):
     form = RightsInquiryForm(request.POST or None)
     context = {"record": record, "form": form}
     if request.method != "POST":
-        return render(request, "accessions/inquiry_form.html", context)
+        return render(request, "inquiries/form.html", context)
     if form.is_bot:
         # Look like success so that the bot learns nothing, but keep nothing.
         logger.info("Rights inquiry honeypot filled for record %s; dropped.", record.record_id)
         return redirect("accessions:rights_inquiry_sent", record_id=record.record_id)
     if not form.is_valid():
-        return render(request, "accessions/inquiry_form.html", context, status=400)
+        return render(request, "inquiries/form.html", context, status=400)
     try:
         inquiry = submit_inquiry(
             record=record,
@@ -42,7 +42,7 @@ def rights_inquiry(request, record_id: int):
         )
     except RateLimited:
         context["rate_limited"] = True
-        return render(request, "accessions/inquiry_form.html", context, status=429)
+        return render(request, "inquiries/form.html", context, status=429)
     request.session[SESSION_KEY] = inquiry.reference
     return redirect("accessions:rights_inquiry_sent", record_id=record.record_id)
 
@@ -51,6 +51,4 @@ def rights_inquiry(request, record_id: int):
 def rights_inquiry_sent(request, record_id: int):
     record = _published_record(record_id)
     reference = request.session.pop(SESSION_KEY, None)
-    return render(
-        request, "accessions/inquiry_sent.html", {"record": record, "reference": reference}
-    )
+    return render(request, "inquiries/sent.html", {"record": record, "reference": reference})

@@ -58,7 +58,7 @@ LANGUAGES = [
 
 
 def create_roles(apps, schema_editor):
-    from accessions.roles import ROLES
+    from accessions.catalogue.roles import ROLES
 
     # Permissions are normally made after migrations; make them now so groups can hold them.
     for app_config in apps.get_app_configs():

@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import accessions.inquiry_models
+import accessions.inquiries.models
 
 
 class Migration(migrations.Migration):
@@ -34,7 +34,8 @@ class Migration(migrations.Migration):
                 (
                     "name",
                     models.CharField(
-                        max_length=200, validators=[accessions.inquiry_models.validate_single_line]
+                        max_length=200,
+                        validators=[accessions.inquiries.models.validate_single_line],
                     ),
                 ),
                 ("email", models.EmailField(max_length=254)),
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         max_length=200,
-                        validators=[accessions.inquiry_models.validate_single_line],
+                        validators=[accessions.inquiries.models.validate_single_line],
                     ),
                 ),
                 (
@@ -66,7 +67,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         max_length=500,
-                        validators=[accessions.inquiry_models.validate_single_line],
+                        validators=[accessions.inquiries.models.validate_single_line],
                         verbose_name="part of the document concerned",
                     ),
                 ),
@@ -291,7 +292,7 @@ class Migration(migrations.Migration):
                     "recipients",
                     models.TextField(
                         help_text="One or more email addresses, one per line or separated by commas.",
-                        validators=[accessions.inquiry_models.validate_address_list],
+                        validators=[accessions.inquiries.models.validate_address_list],
                     ),
                 ),
                 ("is_active", models.BooleanField(default=True, verbose_name="active")),

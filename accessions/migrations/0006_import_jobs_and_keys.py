@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import accessions.importing.models
+import accessions.transfer.models
 
 
 class Migration(migrations.Migration):
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        storage=accessions.importing.models.PrivateImportStorage(),
+                        storage=accessions.transfer.models.PrivateImportStorage(),
                         upload_to="%Y/%m/",
                     ),
                 ),

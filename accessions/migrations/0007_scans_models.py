@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-import accessions.scans_models
+import accessions.scans.models
 
 # The staff roles gain the scan permissions: cataloguers attach and describe scans, editors
 # may also delete them, rights managers see them.
@@ -60,8 +60,8 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         editable=False,
-                        storage=accessions.scans_models.ScanStorage(),
-                        upload_to=accessions.scans_models.original_path,
+                        storage=accessions.scans.models.ScanStorage(),
+                        upload_to=accessions.scans.models.original_path,
                     ),
                 ),
                 ("original_filename", models.CharField(editable=False, max_length=255)),

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-import accessions.search_models
+import accessions.search.models
 
 # PostgreSQL keeps each entry's facet keys on the entry, GIN-indexed; existing entries get
 # theirs from their facet rows. SQLite has no arrays: its column stays empty.
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="searchentry",
             name="keys",
-            field=accessions.search_models.FacetKeysField(null=True, size=None),
+            field=accessions.search.models.FacetKeysField(null=True, size=None),
         ),
         migrations.RunPython(add_keys, drop_keys_index),
     ]

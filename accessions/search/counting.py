@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Count, F, Value
 from django.db.models.expressions import RawSQL
 
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE
-from accessions.search_models import (
+from accessions.search.models import (
     FACET_KEY_BASE,
     Facet,
     SearchEntry,

@@ -20,12 +20,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from accessions.filters import SearchFilter
-from accessions.models import Record, RecordText
+from accessions.catalogue.models import Record, RecordText
 from accessions.search import counting
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
+from accessions.search.filters import SearchFilter
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
-from accessions.search_models import Facet, SearchEntry
+from accessions.search.models import Facet, SearchEntry
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.

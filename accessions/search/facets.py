@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from accessions.models import (
+from accessions.catalogue.models import (
     Agent,
     Classification,
     Collection,
@@ -16,7 +16,7 @@ from accessions.models import (
     Repository,
     Subject,
 )
-from accessions.search_models import Facet, SearchFacetTotal
+from accessions.search.models import Facet, SearchFacetTotal
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,17 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from accessions.models import Agent, Collection, Language, Place, Record, RecordText, Subject
-from accessions.scans_models import Scan, ScanPage
-from accessions.search_models import (
+from accessions.catalogue.models import (
+    Agent,
+    Collection,
+    Language,
+    Place,
+    Record,
+    RecordText,
+    Subject,
+)
+from accessions.scans.models import Scan, ScanPage
+from accessions.search.models import (
     FACET_KEY_BASE,
     Facet,
     SearchEntry,

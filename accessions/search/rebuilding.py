@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from accessions.models import Record
+from accessions.catalogue.models import Record
 from accessions.search.indexing import (
     ENTRIES_TOTAL,
     FTS_TABLE,
@@ -27,7 +27,7 @@ from accessions.search.indexing import (
     _published,
     _tables,
 )
-from accessions.search_models import SearchEntry
+from accessions.search.models import SearchEntry
 
 logger = logging.getLogger(__name__)
 

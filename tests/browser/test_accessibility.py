@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from accessions.imaging import ingest_scan
 from accessions.models import (
     Agent,
     Collection,
@@ -14,6 +13,7 @@ from accessions.models import (
     Repository,
     Subject,
 )
+from accessions.scans.ingest import ingest_scan
 from tests.browser.support import (
     BROWSER_MARKS,
     WIDTHS,

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from accessions.inquiry_models import RightsInquiry
+from accessions.inquiries.models import RightsInquiry
 from tests.browser.support import BROWSER_MARKS, assert_accessible, save_screenshot
 
 pytestmark = BROWSER_MARKS

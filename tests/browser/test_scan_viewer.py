@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from accessions.imaging import ingest_scan
+from accessions.scans.ingest import ingest_scan
 from tests.browser.support import BROWSER_MARKS, WIDTHS, assert_accessible, save_screenshot
 from tests.scan_files import pdf_bytes, upload
 

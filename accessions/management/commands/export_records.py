@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.exporting import PUBLIC_COLUMNS, STAFF_COLUMNS, csv_lines, json_chunks
-from accessions.models import Collection, Record
+from accessions.catalogue.models import Collection, Record
+from accessions.transfer.exporting import PUBLIC_COLUMNS, STAFF_COLUMNS, csv_lines, json_chunks
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.importing.formats import FORMATS
-from accessions.importing.importer import ImportRejected, import_records
-from accessions.importing.reader import ImportFileError, file_size
+from accessions.transfer.formats import FORMATS
+from accessions.transfer.importer import ImportRejected, import_records
+from accessions.transfer.reader import ImportFileError, file_size
 
 BAR_WIDTH = 30
 LISTED = 50

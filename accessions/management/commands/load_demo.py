@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accessions.demo_loader import load_demo
+from accessions.demo.loader import load_demo
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.derivatives import remake_derivatives
-from accessions.scans_models import Scan
+from accessions.scans.models import Scan
+from accessions.scans.tasks import remake_derivatives
 
 
 class Command(BaseCommand):

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accessions.search import rebuild_search_index
-from accessions.search.rebuilding import vacuum_search_index
+from accessions.search.rebuilding import rebuild_search_index, vacuum_search_index
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accessions.fixity import check_fixity
-from accessions.scans_models import Scan
+from accessions.scans.fixity import check_fixity
+from accessions.scans.models import Scan
 
 
 class Command(BaseCommand):

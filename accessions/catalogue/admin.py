@@ -1,0 +1,470 @@
+"""The staff workspace: accessions, records, donors, rights and the vocabularies."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from accessions.catalogue.intake import create_record_from_accession
+from accessions.catalogue.models import (
+    Accession,
+    Agent,
+    Classification,
+    Collection,
+    DocumentType,
+    Donor,
+    Language,
+    Place,
+    Record,
+    RecordEvent,
+    RecordText,
+    Repository,
+    RightsStatement,
+    Subject,
+)
+from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.views import record_page_context
+from accessions.catalogue.workflow import (
+    TRANSITIONS,
+    WorkflowError,
+    available_transitions,
+    missing_for_publication,
+    transition_record,
+)
+from accessions.search.indexing import update_search_index
+
+
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+for model in (Subject, DocumentType, Classification):
+    admin.site.register(model, TaxonomyAdmin)
+
+
+@admin.register(Repository)
+class RepositoryAdmin(TaxonomyAdmin):
+    list_display = ["name", "location"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(TaxonomyAdmin):
+    list_display = ["name", "parent", "slug"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Place)
+class PlaceAdmin(TaxonomyAdmin):
+    list_display = ["name", "parent", "slug"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Agent)
+class AgentAdmin(TaxonomyAdmin):
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(RightsStatement)
+class RightsStatementAdmin(admin.ModelAdmin):
+    list_display = ["name", "uri", "inquiry_email"]
+    search_fields = ["name", "statement"]
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_funder"]
+    list_filter = ["kind", "is_funder"]
+    search_fields = ["name", "credit"]
+    prepopulated_fields = {"slug": ["name"]}
+    contact_fields = ["email", "phone", "address", "contact_notes"]
+
+    def can_see_contact(self, request) -> bool:
+        return request.user.has_perm("accessions.view_donor_contact")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": ["name", "slug", "kind", "credit", "is_funder"]})]
+        if self.can_see_contact(request):
+            fieldsets.append(("Contact (staff only)", {"fields": self.contact_fields}))
+        return fieldsets
+
+    def get_search_fields(self, request):
+        if self.can_see_contact(request):
+            return [*self.search_fields, "email"]
+        return self.search_fields
+
+
+class RecordInline(admin.TabularInline):
+    model = Record
+    fields = ["record_link", "title", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Record ID")
+    def record_link(self, record):
+        url = reverse("admin:accessions_record_change", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record.record_id)
+
+
+@admin.register(Accession)
+class AccessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "title",
+        "date_received",
+        "acquisition_method",
+        "processing_status",
+        "processing_priority",
+    ]
+    list_filter = [
+        "acquisition_method",
+        "processing_status",
+        "processing_priority",
+        "access_restricted",
+    ]
+    search_fields = ["number", "title", "donors__name"]
+    date_hierarchy = "date_received"
+    autocomplete_fields = ["donors"]
+    readonly_fields = ["number", "created_at", "created_by"]
+    inlines = [RecordInline]
+    actions = ["start_record"]
+    change_form_template = "admin/accessions/accession/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["number", "title", "date_received", "acquisition_method", "donors"]}),
+        ("Extent and scope", {"fields": ["extent", "scope"]}),
+        ("Processing", {"fields": ["processing_status", "processing_priority", "location"]}),
+        ("Access", {"fields": ["access_restricted", "access_conditions"]}),
+        ("Notes", {"fields": ["notes", "created_at", "created_by"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.number = next_accession_number(obj.date_received.year)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description="Create a draft record from each selected accession", permissions=["add_record"]
+    )
+    def start_record(self, request, queryset):
+        for accession in queryset:
+            record = create_record_from_accession(accession=accession, user=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    'Created draft record <a href="{}">{}</a> from {}.',
+                    reverse("admin:accessions_record_change", args=[record.pk]),
+                    record.record_id,
+                    accession.number,
+                ),
+                messages.SUCCESS,
+            )
+
+    def has_add_record_permission(self, request):
+        return request.user.has_perm("accessions.add_record")
+
+
+class RecordTextInline(admin.StackedInline):
+    model = RecordText
+    extra = 0
+    fields = [("kind", "language", "is_primary", "position"), "credit", "body"]
+    autocomplete_fields = ["language"]
+
+
+class RecordEventInline(admin.TabularInline):
+    model = RecordEvent
+    fields = ["at", "action", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Workflow history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(name: str):
+    transition = TRANSITIONS[name]
+
+    def action(modeladmin, request, queryset):
+        modeladmin.apply_transition(request, queryset, name)
+
+    action.__name__ = f"transition_{name}"
+    action.short_description = f"{transition.label} selected records"
+    action.allowed_permissions = [f"transition_{name}"]
+    return action
+
+
+class RecordAdmin(admin.ModelAdmin):
+    list_display = ["record_id", "title", "date_display", "status", "accession_link", "updated_at"]
+    list_display_links = ["record_id", "title"]
+    list_filter = [
+        "status",
+        "collections",
+        "languages",
+        "original_classification",
+        "document_type",
+        "rights",
+    ]
+    search_fields = ["=record_id", "title", "accession__number"]
+    list_select_related = ["accession"]
+    list_per_page = 50
+    ordering = ["-record_id"]
+    autocomplete_fields = [
+        "original_archive",
+        "original_classification",
+        "document_type",
+        "languages",
+        "authors",
+        "people_and_organizations",
+        "places",
+        "subjects",
+        "collections",
+        "donors",
+        "rights",
+        "accession",
+    ]
+    readonly_fields = [
+        "status",
+        "date_display",
+        "published_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "accession_link",
+        "public_link",
+    ]
+    inlines = [RecordTextInline, RecordEventInline]
+    actions = [_transition_action(name) for name in TRANSITIONS]
+    change_form_template = "admin/accessions/record/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["record_id", "status", "public_link"]}),
+        ("Heading", {"fields": ["date_text", "date_display", "title", "donors"]}),
+        ("Summary", {"fields": ["summary"]}),
+        (
+            "Document information",
+            {
+                "fields": [
+                    "source",
+                    "rights",
+                    "original_upload_date",
+                    "languages",
+                    "original_archive",
+                    "original_classification",
+                    "document_type",
+                ]
+            },
+        ),
+        (
+            "Indexing",
+            {
+                "fields": [
+                    "authors",
+                    "people_and_organizations",
+                    "places",
+                    "subjects",
+                    "collections",
+                ]
+            },
+        ),
+        ("Provenance and staff notes", {"fields": ["accession", "accession_link", "staff_notes"]}),
+        (
+            "Record keeping",
+            {
+                "classes": ["collapse"],
+                "fields": ["published_at", "created_at", "created_by", "updated_at", "updated_by"],
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # A new record gets the next free id unless staff migrate one with its old id.
+            fieldsets = [
+                (
+                    None,
+                    {
+                        "fields": ["record_id"],
+                        "description": "Leave the record ID empty to assign the next free number.",
+                    },
+                ),
+                *fieldsets[1:],
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        # Record ids are public and permanent: settable on creation only.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "record_id"] if obj is not None else readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "record_id" in form.base_fields:
+            form.base_fields["record_id"].required = False
+        return form
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        accession_pk = request.GET.get("accession")
+        if accession_pk and str(accession_pk).isdigit():
+            accession = Accession.objects.filter(pk=accession_pk).first()
+            if accession:
+                initial["accession"] = accession.pk
+                initial.setdefault("title", accession.title)
+                initial["donors"] = list(accession.donors.filter(is_funder=True))
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            if not obj.record_id:
+                obj.record_id = next_record_id()
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            RecordEvent.objects.create(
+                record=obj, action="created", to_status=obj.status, actor=request.user
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        update_search_index(record_pks=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        update_search_index(record_pks=[pk])
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            update_search_index(record_pks=pks)
+
+    @admin.display(description="Accession", ordering="accession__number")
+    def accession_link(self, record):
+        if not record.accession_id:
+            return "—"
+        url = reverse("admin:accessions_accession_change", args=[record.accession_id])
+        return format_html('<a href="{}">{}</a>', url, record.accession.number)
+
+    @admin.display(description="Public page")
+    def public_link(self, record):
+        if record.pk is None:
+            return "—"
+        preview = reverse("admin:accessions_record_preview", args=[record.pk])
+        if record.is_public:
+            return format_html(
+                '<a href="{}">{}</a> · <a href="{}">staff preview</a>',
+                record.get_absolute_url(),
+                record.get_absolute_url(),
+                preview,
+            )
+        return format_html(
+            'Not public ({}). <a href="{}">Preview as the public page</a>',
+            record.get_status_display(),
+            preview,
+        )
+
+    # Permission hooks that the admin consults for each transition action.
+    def has_transition_submit_permission(self, request):
+        return request.user.has_perm(TRANSITIONS["submit"].permission)
+
+    def has_transition_publish_permission(self, request):
+        return request.user.has_perm(TRANSITIONS["publish"].permission)
+
+    def has_transition_withdraw_permission(self, request):
+        return request.user.has_perm(TRANSITIONS["withdraw"].permission)
+
+    def has_transition_return_to_draft_permission(self, request):
+        return request.user.has_perm(TRANSITIONS["return_to_draft"].permission)
+
+    def apply_transition(self, request, queryset, name: str):
+        done, refused = 0, []
+        for record in queryset.order_by("record_id"):
+            try:
+                transition_record(record=record, action=name, user=request.user)
+                done += 1
+            except (WorkflowError, PermissionDenied) as error:
+                refused.append(str(error))
+        if done:
+            self.message_user(
+                request, f"{TRANSITIONS[name].label}: {done} record(s) done.", messages.SUCCESS
+            )
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="accessions_record_preview",
+            ),
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="accessions_record_transition",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def preview_view(self, request, object_id):
+        """The public page of any record, marked as a staff preview; never reachable publicly."""
+        record = get_object_or_404(Record.objects.for_record_page(), pk=object_id)
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        context = record_page_context(record, request)
+        context["is_preview"] = True
+        response = TemplateResponse(request, "catalogue/record_detail.html", context)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def transition_view(self, request, object_id, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        record = get_object_or_404(Record, pk=object_id)
+        try:
+            transition_record(
+                record=record,
+                action=action,
+                user=request.user,
+                note=request.POST.get("note", "")[:2000],
+            )
+        except (WorkflowError, PermissionDenied) as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Record {record.record_id} is now {record.get_status_display().lower()}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:accessions_record_change", args=[record.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["transitions"] = available_transitions(obj, request.user) if obj else []
+        if obj is not None and obj.status != Record.Status.PUBLISHED:
+            context["missing_for_publication"] = missing_for_publication(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)

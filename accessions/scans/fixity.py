@@ -1,0 +1,32 @@
+"""Fixity: re-read an original and compare it with the SHA-256 taken when it was attached."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accessions.scans.models import Scan, scan_storage
+
+
+@dataclass
+class FixityResult:
+    scan: Scan
+    ok: bool
+    problem: str = ""
+
+
+def check_fixity(*, scan: Scan) -> FixityResult:
+    """Re-read an original and compare it with the SHA-256 taken at ingest."""
+
+    digest = hashlib.sha256()
+    try:
+        with scan_storage.open(scan.file.name, "rb") as original:
+            for chunk in iter(lambda: original.read(1024 * 1024), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        result = FixityResult(scan=scan, ok=False, problem="missing")
+    else:
+        changed = digest.hexdigest() != scan.sha256
+        result = FixityResult(scan=scan, ok=not changed, problem="changed" if changed else "")
+    Scan.objects.filter(pk=scan.pk).update(fixity_ok=result.ok, fixity_checked_at=timezone.now())
+    return result

@@ -1,0 +1,350 @@
+"""The public search filters: URL parameters, their validation, and how each narrows the index.
+
+Filters work on SearchEntry, which holds published records only.
+"""
+
+import calendar
+import re
+from datetime import date
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import F, Func, IntegerField
+from django.db.models.expressions import RawSQL
+
+from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
+from accessions.search.indexing import FTS_TABLE, PG_CONFIG
+from accessions.search.keywords import parse_keywords
+from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
+
+MAX_QUERY_LENGTH = 500
+MAX_VALUES_PER_FACET = 50
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+SORTS = {
+    "relevance": "Relevance",
+    "date": "Date, oldest first",
+    "-date": "Date, newest first",
+    "title": "Title",
+    "-uploaded": "Recently uploaded",
+}
+
+
+class PartialDateField(forms.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD, cleaned to the (first day, last day) of that period."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        match = PARTIAL_DATE.match(value)
+        if not match:
+            raise forms.ValidationError(
+                f"“{value[:40]}” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD.", code="invalid"
+            )
+        year, month, day = (int(part) if part else None for part in match.groups())
+        try:
+            if day:
+                return date(year, month, day), date(year, month, day)
+            if month:
+                last = calendar.monthrange(year, month)[1]
+                return date(year, month, 1), date(year, month, last)
+            return date(year, 1, 1), date(year, 12, 31)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{value}” is not a real calendar date.", code="invalid"
+            ) from None
+
+
+class ValueListField(forms.Field):
+    """A repeatable parameter (?subject=a&subject=b) as a list of distinct non-empty strings."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        values = list(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
+        if any("\x00" in item for item in values):
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
+        if len(values) > MAX_VALUES_PER_FACET:
+            raise forms.ValidationError(
+                f"Choose at most {MAX_VALUES_PER_FACET} values for one filter.", code="too_many"
+            )
+        return values
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
+class FacetFilter(django_filters.Filter):
+    """Records having any of the chosen values (ORed); the form resolves slugs to ids."""
+
+    field_class = ValueListField
+
+    def __init__(self, *, definition, **kwargs):
+        self.definition = definition
+        super().__init__(label=definition.label, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ids = [label.id for label in value]
+        return self.parent.having_any(qs, self.definition.facet, ids)
+
+
+class Unindexed(Func):
+    """A column's value, written `+column` on SQLite so that its planner cannot use the index.
+
+    SQLite knows no more about a date range than "about a quarter of the rows": it would let
+    the date index drive a search that a rare word's few matches should drive, and read most
+    of the archive through it.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+class Remainder(Func):
+    """`a % b` with SQL's own operator (SQLite's MOD() calls back into Python for each row)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " %% "
+    output_field = IntegerField()
+
+
+class SearchForm(forms.Form):
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    page = forms.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        error_messages={"invalid": "The page must be a whole number."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start[0] > end[1]:
+            self.add_error("date_to", "The end date is before the start date.")
+        self._resolve_facet_values(cleaned)
+        return cleaned
+
+    def _resolve_facet_values(self, cleaned):
+        """Turn slugs into labelled ids with one query; unknown values are errors."""
+        wanted = {d: cleaned[d.param] for d in FACETS if cleaned.get(d.param)}
+        found = lookup_values(wanted, by="key")
+        for definition, keys in wanted.items():
+            missing = [key for key in keys if (definition.facet.value, key) not in found]
+            if missing:
+                shown = ", ".join(f"“{key[:60]}”" for key in missing[:3])
+                self.add_error(
+                    definition.param,
+                    f"No {definition.label.lower()} is known as {shown}; "
+                    "the link may be out of date.",
+                )
+            else:
+                cleaned[definition.param] = [found[(definition.facet.value, k)] for k in keys]
+
+
+class SearchFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_keywords",
+        label="Keywords",
+        max_length=MAX_QUERY_LENGTH,
+    )
+    date_from = PartialDateFilter(method="filter_date_from", label="From")
+    date_to = PartialDateFilter(method="filter_date_to", label="To")
+    has_scan = django_filters.ChoiceFilter(
+        method="filter_has_scan",
+        label="Has scans (1: only records with scans attached)",
+        choices=[("1", "Has scans")],
+        error_messages={"invalid_choice": "has_scan takes 1 (only records with scans) or nothing."},
+    )
+
+    # While set, an SQL expression for the sample's stride: every subquery keeps only the
+    # entries whose pk is a multiple of it (see sampled_queryset_without).
+    sample_stride_sql: str | None = None
+    _keyword_estimate: int | None = None
+    # How many records the keywords match (counted as far as the facet filters need), once
+    # known: it places the keyword filter among the facet filters (see _selective_first).
+    keyword_matches: int | None = None
+
+    class Meta:
+        model = SearchEntry
+        fields = []
+        form = SearchForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for definition in FACETS:
+            self.filters[definition.param] = FacetFilter(
+                definition=definition, field_name=definition.param
+            )
+            self.filters[definition.param].parent = self
+            self.filters[definition.param].model = SearchEntry
+
+    @property
+    def keywords(self):
+        return parse_keywords(self.form.cleaned_data.get("q") or "")
+
+    def filter_keywords(self, queryset, name, value):
+        keywords = parse_keywords(value)
+        if not keywords:
+            return queryset
+        if connection.vendor == "postgresql":
+            query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
+            return queryset.filter(document=query)
+        match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        if self.sample_stride_sql:
+            match += f" AND rowid %% {self.sample_stride_sql} = 0"
+        if positive := keywords.fts5_positive():
+            queryset = queryset.filter(pk__in=RawSQL(match, [positive]))
+        if negative := keywords.fts5_negative():
+            queryset = queryset.exclude(pk__in=RawSQL(match, [negative]))
+        return queryset
+
+    def filter_date_from(self, queryset, name, value):
+        queryset = queryset.alias(start_unindexed=Unindexed("date_start"))
+        return queryset.filter(start_unindexed__isnull=False, date_end__gte=value[0])
+
+    def filter_date_to(self, queryset, name, value):
+        queryset = queryset.alias(start_unindexed=Unindexed("date_start"))
+        return queryset.filter(start_unindexed__isnull=False, start_unindexed__lte=value[1])
+
+    def filter_has_scan(self, queryset, name, value):
+        return self.having_any(queryset, Facet.SCAN, [1])
+
+    def having_any(self, queryset, facet: Facet, values: list[int]):
+        """The entries having any of these values of the facet.
+
+        PostgreSQL tests the keys on each entry's own row (SearchEntry.keys) through the GIN
+        index it shares with the words, which ANDs them in one scan. SQLite has no arrays;
+        it looks the values up in the facet rows.
+        """
+        if connection.vendor == "postgresql":
+            keys = [facet_key(facet, value) for value in values]
+            return queryset.filter(keys__overlap=keys)
+        matching = SearchFacet.objects.filter(facet=facet, value__in=values)
+        matching = self.keep_sampled(matching, "entry_id")
+        return queryset.filter(pk__in=matching.values("entry_id"))
+
+    def filter_queryset(self, queryset):
+        # The form also carries sort and page, which are not filters.
+        return self._apply(queryset, skip=())
+
+    def queryset_without(self, *names: str):
+        """The filtered queryset with some filters left out: for a facet's own counts."""
+        return self._apply(self.queryset, skip=names)
+
+    def sampled_queryset_without(self, *names: str, stride_sql: str):
+        """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.
+
+        Each filter's subquery applies the stride too, so that the database never collects
+        every entry a common word or facet value matches only to drop most of them.
+        """
+        self.sample_stride_sql = stride_sql
+        try:
+            queryset = self._apply(self.queryset, skip=names)
+        finally:
+            self.sample_stride_sql = None
+        return self._keep_multiples(queryset, "pk", stride_sql)
+
+    def keep_sampled(self, queryset, field: str):
+        """The queryset cut to the sample while sampling; unchanged otherwise."""
+        if not self.sample_stride_sql:
+            return queryset
+        return self._keep_multiples(queryset, field, self.sample_stride_sql)
+
+    @staticmethod
+    def _keep_multiples(queryset, field: str, stride_sql: str):
+        stride = RawSQL(stride_sql, [], output_field=IntegerField())
+        return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
+
+    def condition(self, name: str):
+        """The WHERE condition of one active filter alone, usable as a boolean expression:
+        whether an entry passes it (PostgreSQL's shared sample, see counting)."""
+        value = self.form.cleaned_data[name]
+        return self.filters[name].filter(self.queryset, value).query.where
+
+    def _apply(self, queryset, skip):
+        for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
+            if name in self.filters and name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def keyword_estimate(self) -> int:
+        """How many entries PostgreSQL's statistics expect the words to match (asked once,
+        costing a query).
+
+        Its estimate for a text query comes from the commonest words of the index, so it
+        tells a rare word from a common one without counting either.
+        """
+        if self._keyword_estimate is None:
+            table = SearchEntry._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} "
+                    f"WHERE document @@ websearch_to_tsquery(%s, %s)",
+                    [PG_CONFIG, self.keywords.as_websearch()],
+                )
+                plan = cursor.fetchone()[0]  # psycopg decodes the JSON
+            self._keyword_estimate = int(plan[0]["Plan"]["Plan Rows"])
+        return self._keyword_estimate
+
+    def _selective_first(self, item) -> tuple:
+        """Facet filters and keywords by how few records they match, then the rest.
+
+        SQLite loops over the first `pk IN (…)` subquery and probes the others: the smallest
+        set should lead. A common word's FTS5 matches can be most of the archive, and the
+        kept totals say how many records each chosen value has. Until the words' matches
+        are counted (keyword_matches), the facets lead: their cost is bounded by the totals.
+        """
+        name, value = item
+        if name in FACETS_BY_PARAM and value:
+            return (0, _chosen_total(value))
+        if name == "q" and self.keyword_matches is not None:
+            return (0, self.keyword_matches)
+        return (1 if name == "q" else 2, 0)
+
+    def _facet_totals(self, skip=()) -> dict[str, int]:
+        """{param: records its chosen values have} of the active facet filters, less those
+        named, from the kept totals."""
+        return {
+            name: _chosen_total(value)
+            for name, value in self.form.cleaned_data.items()
+            if name in FACETS_BY_PARAM and value and name not in skip
+        }
+
+    def largest_facet_total(self) -> int | None:
+        """The most records any active facet filter's values have, from the kept totals."""
+        return max(self._facet_totals().values(), default=None)
+
+    def upper_bound(self, *, without: tuple[str, ...] = ()) -> int | None:
+        """At most how many entries the active facet filters (less those named) can match,
+        from the kept totals; None when no facet filter is left to bound them."""
+        return min(self._facet_totals(without).values(), default=None)
+
+    def active_filter_names(self) -> list[str]:
+        return [
+            name for name, value in self.form.cleaned_data.items() if name in self.filters and value
+        ]
+
+
+def _chosen_total(labels) -> int:
+    """How many records carry any of a filter's chosen values, at most (their kept totals)."""
+    return sum(label.total for label in labels)
+
+
+def search_parameters() -> dict[str, str]:
+    """Every query parameter the search takes, with its label: the API documents these."""
+    parameters = {
+        name: str(search_filter.label or name)
+        for name, search_filter in SearchFilter().filters.items()
+    }
+    parameters["sort"] = "Order: " + ", ".join(SORTS)
+    return parameters

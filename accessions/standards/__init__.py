@@ -1,0 +1,1 @@
+"""Open standards for machines: OAI-PMH, citations, structured data, feeds, sitemaps, the API."""

@@ -1,0 +1,1 @@
+"""The read-only JSON API and its OpenAPI description."""

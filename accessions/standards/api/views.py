@@ -1,0 +1,207 @@
+"""Read-only JSON API: published records, visible collections and the search, paginated."""
+
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from accessions.catalogue.collections import visible_collections
+from accessions.catalogue.models import Collection, Record
+from accessions.search.engine import run_search
+from accessions.search.filters import search_parameters
+from accessions.standards.api.schema import openapi_description
+
+# The search page shows twenty results a page; the API pages the same way so that page N
+# of one is page N of the other.
+PAGE_SIZE = 20
+
+
+def _prefetched(records: list[Record]) -> list[Record]:
+    """The search's own page of records, with what record_summary reads prefetched.
+
+    The search already loaded these rows from the published records; only their lists are
+    fetched here, instead of reading the records a second time.
+    """
+    prefetch_related_objects(
+        records,
+        "languages",
+        "authors",
+        Prefetch("collections", queryset=Collection.objects.only("id", "name", "slug")),
+    )
+    return records
+
+
+def _json(data, status=200) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    # Public data only: any web page may read it.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return _json({"detail": message}, status=status)
+
+
+def _names(values) -> list[dict]:
+    return [{"name": value.name, "slug": value.slug} for value in values]
+
+
+def record_summary(record: Record, request) -> dict:
+    return {
+        "record_id": record.record_id,
+        "title": record.title,
+        "date": record.date_display,
+        "date_start": record.date_start.isoformat() if record.date_start else None,
+        "date_end": record.date_end.isoformat() if record.date_end else None,
+        "summary": record.summary,
+        "document_type": record.document_type.name if record.document_type else None,
+        "languages": [{"code": lang.code, "name": lang.name} for lang in record.languages.all()],
+        "authors": _names(record.authors.all()),
+        "collections": _names(record.collections.all()),
+        "url": request.build_absolute_uri(record.get_absolute_url()),
+        "api_url": request.build_absolute_uri(
+            reverse("standards:api_record", args=[record.record_id])
+        ),
+    }
+
+
+def record_full(record: Record, request) -> dict:
+    data = record_summary(record, request)
+    rights = record.rights
+    citation_base = request.build_absolute_uri(record.get_absolute_url())
+    data.update(
+        {
+            "source": record.source,
+            "original_archive": record.original_archive.name if record.original_archive else None,
+            "original_classification": (
+                record.original_classification.name if record.original_classification else None
+            ),
+            "subjects": _names(record.subjects.all()),
+            "places": _names(record.places.all()),
+            "people_and_organizations": _names(record.people_and_organizations.all()),
+            # Public credit wording only; donors' contact details never leave the admin.
+            "funders": [donor.public_credit for donor in record.donors.all()],
+            "rights": (
+                {"name": rights.name, "statement": rights.statement, "uri": rights.uri or None}
+                if rights
+                else None
+            ),
+            "original_upload_date": (
+                record.original_upload_date.isoformat() if record.original_upload_date else None
+            ),
+            "texts": [
+                {
+                    "kind": text.kind,
+                    "language": text.language.code if text.language else None,
+                    "is_main": text.is_primary,
+                    "credit": text.credit,
+                    "body": text.body,
+                }
+                for text in record.texts.all()
+            ],
+            "citations": {
+                extension: f"{citation_base}cite.{extension}"
+                for extension in ("bib", "ris", "json")
+            },
+        }
+    )
+    return data
+
+
+def _page(request, queryset):
+    """The requested page of a queryset, or the 400/404 answer for a bad page number."""
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        return None, _error(400, f"page must be a positive whole number, not “{raw}”.")
+    paginator = Paginator(queryset, PAGE_SIZE)
+    try:
+        return paginator.page(int(raw)), None
+    except EmptyPage:
+        return None, _error(404, f"There is no page {raw}; the last page is {paginator.num_pages}.")
+
+
+def _page_url(request, number: int | None) -> str | None:
+    if number is None:
+        return None
+    query = request.GET.copy()
+    query["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+@require_safe
+def record_list(request):
+    """The search as JSON: the search page's own search, filters, order and pages."""
+    raw_page = request.GET.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        return _error(400, f"page must be a positive whole number, not “{raw_page}”.")
+    result = run_search(request.GET, page_size=PAGE_SIZE, facet_limit=0)
+    if not result.is_valid:
+        status = 404 if set(result.errors) == {"page"} else 400
+        messages = [message for found in result.errors.values() for message in found]
+        return _error(status, " ".join(messages))
+    return _json(
+        {
+            "count": result.total,
+            # More than EXACT_COUNT_LIMIT matches: the count is an estimate from a sample.
+            "count_is_estimate": result.estimated,
+            "page": result.page_number,
+            "pages": result.num_pages,
+            "page_size": PAGE_SIZE,
+            "next": _page_url(request, result.page_number + 1 if result.has_next else None),
+            "previous": _page_url(request, result.page_number - 1 if result.has_previous else None),
+            "results": [
+                record_summary(record, request)
+                for record in _prefetched([hit.record for hit in result.hits])
+            ],
+        }
+    )
+
+
+@require_safe
+def record_detail(request, record_id: int):
+    record = Record.objects.published().for_record_page().filter(record_id=record_id).first()
+    if record is None:
+        if Record.objects.withdrawn().filter(record_id=record_id).exists():
+            return _error(410, f"Record {record_id} has been withdrawn.")
+        return _error(404, f"No published document has the record ID {record_id}.")
+    return _json(record_full(record, request))
+
+
+def _collection_data(collection: Collection, request) -> dict:
+    return {
+        "name": collection.name,
+        "slug": collection.slug,
+        "description": collection.description,
+        "parent": collection.parent.slug if collection.parent_id else None,
+        "published_count": collection.published_count,
+        "url": request.build_absolute_uri(collection.get_absolute_url()),
+        "records_url": request.build_absolute_uri(
+            f"{reverse('standards:api_records')}?collection={collection.slug}"
+        ),
+    }
+
+
+@require_safe
+def collection_list(request):
+    collections = visible_collections().select_related("parent").order_by("name")
+    return _json({"results": [_collection_data(c, request) for c in collections]})
+
+
+@require_safe
+def collection_detail(request, slug: str):
+    collection = visible_collections().select_related("parent").filter(slug=slug).first()
+    if collection is None:
+        return _error(404, f"No public collection has the slug “{slug}”.")
+    return _json(_collection_data(collection, request))
+
+
+@require_safe
+def openapi(request):
+    return _json(openapi_description(request.build_absolute_uri("/")))
+
+
+@require_safe
+def documentation(request):
+    return render(request, "standards/api.html", {"filters": search_parameters()})

@@ -1,0 +1,64 @@
+"""Atom feed of newly published documents, for the whole archive or one collection."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from accessions.catalogue.collections import visible_collections
+from accessions.catalogue.models import Collection, Record
+
+FEED_LENGTH = 50
+
+
+class RecentDocumentsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request) -> Collection | None:
+        """The collection named by ?collection=slug; unknown or unpublished ones are 404."""
+        slug = request.GET.get("collection")
+        if not slug:
+            return None
+        return get_object_or_404(visible_collections(), slug=slug)
+
+    def title(self, collection):
+        if collection:
+            return f"{collection.name}: newly published documents | {settings.SITE_NAME}"
+        return f"Newly published documents | {settings.SITE_NAME}"
+
+    def subtitle(self, collection):
+        return collection.description if collection and collection.description else None
+
+    def link(self, collection):
+        return collection.get_absolute_url() if collection else reverse("accessions:home")
+
+    def feed_url(self, collection):
+        url = reverse("standards:feed")
+        return f"{url}?collection={collection.slug}" if collection else url
+
+    def items(self, collection):
+        records = Record.objects.published()
+        if collection:
+            records = records.filter(collections=collection)
+        return records.prefetch_related("authors", "subjects").order_by(
+            "-published_at", "-record_id"
+        )[:FEED_LENGTH]
+
+    def item_title(self, record):
+        return record.title
+
+    def item_description(self, record):
+        return record.summary
+
+    def item_pubdate(self, record):
+        return record.published_at
+
+    def item_updateddate(self, record):
+        return record.updated_at
+
+    def item_author_name(self, record):
+        return "; ".join(agent.name for agent in record.authors.all()) or None
+
+    def item_categories(self, record):
+        return [subject.name for subject in record.subjects.all()]
