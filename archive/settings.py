@@ -162,6 +162,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Django gives its own logger a console handler too; every line would be printed twice,
+    # once by it and once by the root's. Its records go to the root's handler only.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # Rights inquiries: where unrouted inquiries go, how often one sender may ask, email retries.

@@ -42,7 +42,7 @@ def migration_rows(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def restore_migration_rows(request, migration_rows):
+def restore_migration_rows(request):
     """Put back what migrations made before each transactional test.
 
     A transactional test (live_server, transaction=True) ends with a flush that empties every
@@ -56,8 +56,10 @@ def restore_migration_rows(request, migration_rows):
         return
     from django.contrib.auth.models import Permission
 
+    # Asked for here, not as an argument, so that tests without a database need none; the
+    # first transactional test reads the rows before its own flush empties the tables.
+    languages, roles = request.getfixturevalue("migration_rows")
     request.getfixturevalue("transactional_db")
-    languages, roles = migration_rows
     Language.objects.bulk_create(
         [Language(code=code, name=name) for code, name in languages], ignore_conflicts=True
     )

@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from accessions.catalogue.models import Record
 from accessions.scans.ingest import ingest_scan, upload_from_bytes
-from accessions.scans.models import Scan
+from accessions.scans.models import Scan, ScanPage
+from accessions.scans.ocr import ocr_status
 
 # Record ID → (file format, pages, label). One multi-page TIFF, a PDF, images, and a draft.
 DEMO_SCANS = {
@@ -103,3 +104,16 @@ def attach_demo_scans(*, user) -> list[int]:
         )
         attached.append(record_id)
     return attached
+
+
+def scan_summary(record_ids: list[int]) -> str:
+    """One line on the scans of these records: pages, derivatives made, pages read by OCR."""
+    pages = ScanPage.objects.filter(scan__record__record_id__in=record_ids)
+    total = pages.count()
+    if not total:
+        return "none new"
+    ready = pages.exclude(thumbnail="").count()
+    read = pages.exclude(ocr_text="").count()
+    ocr = ocr_status()
+    ocr_line = f"{read} read by OCR" if ocr.enabled else ocr.reason
+    return f"{len(record_ids)} records, {total} pages; derivatives made for {ready}; {ocr_line}"

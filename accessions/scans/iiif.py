@@ -98,16 +98,20 @@ def _canvas(page: ScanPage, absolute) -> dict:
     }
 
 
-def build_manifest(*, record, request) -> dict:
-    """The manifest of a published record; pages whose images are not made yet are left out."""
-    absolute = request.build_absolute_uri
-    pages = [
+def ready_pages(record) -> list[ScanPage]:
+    """The record's scan pages whose images are made, in viewing order: the canvases."""
+    return [
         page
         for page in ScanPage.objects.filter(scan__record=record)
         .select_related("scan__record")
         .order_by("scan__position", "scan_id", "number")
         if page.is_ready
     ]
+
+
+def build_manifest(*, record, pages: list[ScanPage], request) -> dict:
+    """The manifest of a published record over its ready pages (IIIF asks for at least one)."""
+    absolute = request.build_absolute_uri
     manifest = {
         "@context": CONTEXT,
         "id": absolute(reverse("accessions:iiif_manifest", args=[record.record_id])),
@@ -144,6 +148,5 @@ def build_manifest(*, record, request) -> dict:
         manifest["summary"] = _text(record.summary)
     if record.rights and record.rights.uri:
         manifest["rights"] = record.rights.uri
-    if pages:
-        manifest["thumbnail"] = _canvas(pages[0], absolute)["thumbnail"]
+    manifest["thumbnail"] = _canvas(pages[0], absolute)["thumbnail"]
     return manifest

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
-from accessions.scans.iiif import build_manifest
+from accessions.scans.iiif import build_manifest, ready_pages
 from accessions.scans.models import Scan, ScanPage, scan_storage
 
 PAGE_IMAGE_FIELDS = {"thumb": "thumbnail", "web": "web_image", "zoom": "zoom_image"}
@@ -72,7 +72,11 @@ def scan_original(request, scan_id: int):
 @require_safe
 def iiif_manifest(request, record_id: int):
     record = get_object_or_404(Record.objects.published().for_record_page(), record_id=record_id)
-    response = JsonResponse(build_manifest(record=record, request=request))
+    pages = ready_pages(record)
+    if not pages:
+        # A Presentation 3 manifest needs at least one canvas: no scans, no manifest.
+        raise Http404("This document has no scans to view yet.")
+    response = JsonResponse(build_manifest(record=record, pages=pages, request=request))
     response["Content-Type"] = (
         'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
     )
@@ -93,7 +97,7 @@ def scan_viewer_context(record: Record) -> dict:
         "scan_pages": pages,
         "scan_downloads": scans if originals_downloadable(record.rights) else [],
         "iiif_manifest_url": reverse("accessions:iiif_manifest", args=[record.record_id])
-        if pages
+        if any(page.is_ready for page in pages)
         else "",
     }
 

@@ -8,7 +8,7 @@ import pytest
 from archive.database_url import DatabaseURLError, parse_database_url
 
 BASE = Path("/srv/archive")
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_relative_sqlite_url_lives_under_the_project():
@@ -75,3 +75,30 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_starts_with_a_secret_key():
     result = _run_check({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_a_log_line_is_printed_once(debug):
+    """Django's own logger and the root logger must not both print the same line."""
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.tasks').info('task line'); "
+        "logging.getLogger('accessions.scans').info('scan line')"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "archive.settings",
+        "DJANGO_DEBUG": debug,
+        "DJANGO_SECRET_KEY": "x" * 50,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("task line") == 1
+    assert result.stderr.count("scan line") == 1

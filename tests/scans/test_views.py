@@ -197,6 +197,22 @@ def test_iiif_manifest_of_unknown_record_is_not_found(client):
     assert client.get("/iiif/987654/manifest.json").status_code == 404
 
 
+def test_record_without_scans_has_no_iiif_manifest_or_link(client, make_record):
+    """IIIF Presentation 3 asks for at least one canvas; a record with no scans has none."""
+    record = make_record(status="published")
+    assert client.get(f"/iiif/{record.record_id}/manifest.json").status_code == 404
+    assert "manifest.json" not in client.get(record.get_absolute_url()).content.decode()
+
+
+def test_iiif_manifest_waits_for_the_first_ready_page(client, make_record):
+    record = make_record(status="published")
+    attach(record, image_bytes("JPEG"), "page.jpg")  # its task has not run: no commit
+    assert client.get(f"/iiif/{record.record_id}/manifest.json").status_code == 404
+    html = client.get(record.get_absolute_url()).content.decode()
+    assert "is being prepared" in html
+    assert "manifest.json" not in html
+
+
 def test_record_page_query_count_is_the_same_for_one_page_and_200_pages(
     client, make_record, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
@@ -273,10 +289,8 @@ def test_manifest_checker_refuses_what_presentation_3_forbids(client, scanned):
         validate_manifest({**data, "rights": "https://example.org/licence"})
 
 
-IIIF_VALIDATOR = (
-    Path(__file__).resolve().parent.parent / "var" / "iiif-validator" / "bin" / "python"
-)
-VALIDATE_SCRIPT = Path(__file__).resolve().parent / "tools" / "validate_iiif_manifest.py"
+IIIF_VALIDATOR = Path(__file__).resolve().parents[2] / "var" / "iiif-validator" / "bin" / "python"
+VALIDATE_SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "validate_iiif_manifest.py"
 
 
 def validate_with_iiif_prezi3(manifest: bytes) -> subprocess.CompletedProcess:
