@@ -8,16 +8,13 @@ the count, and a facet group counted under the words alone takes one more query 
 words' estimate, see _sized_groups); one facet value alone is counted by its kept total.
 """
 
-import math
-from dataclasses import dataclass, field
-
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from accessions.catalogue.models import Record, RecordText
@@ -26,6 +23,13 @@ from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.filters import SearchFilter
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.models import Facet, SearchEntry
+from accessions.search.results import (
+    ActiveFilter,
+    FacetGroup,
+    FacetValue,
+    SearchHit,
+    SearchResult,
+)
 
 # Private-use characters mark highlights in engine output; they are swapped for <mark> only
 # after the snippet text has been HTML-escaped.
@@ -47,78 +51,6 @@ DATE_PARAMS = ("date_from", "date_to")
 # Words PostgreSQL's statistics expect in more records than this are surely past the
 # exact-count limit: a facet group counted under them alone is estimated without sizing.
 WORDS_SURELY_ESTIMATED = 10 * counting.EXACT_COUNT_LIMIT
-
-
-@dataclass
-class SearchHit:
-    record: Record
-    snippet: SafeString
-    # The first page of the record's scans (a ScanPage), set by the search page.
-    thumbnail: object = None
-
-
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool = False
-
-
-@dataclass
-class FacetGroup:
-    param: str
-    label: str
-    values: list[FacetValue]
-    value_count: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.value_count > len(self.values)
-
-
-@dataclass
-class ActiveFilter:
-    param: str
-    value: str
-    label: str
-
-
-@dataclass
-class SearchResult:
-    hits: list[SearchHit] = field(default_factory=list)
-    total: int = 0
-    page_number: int = 1
-    page_size: int = 20
-    sort: str = "date"
-    facets: list[FacetGroup] = field(default_factory=list)
-    decades: list[FacetValue] = field(default_factory=list)
-    # "Has scans": how many records under the other filters have one, and whether it is on.
-    with_scans: FacetValue | None = None
-    active: list[ActiveFilter] = field(default_factory=list)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    # True when the total and facet counts are estimates (more than EXACT_COUNT_LIMIT matches).
-    estimated: bool = False
-    # The groups (facet params, "decade", "has_scan") whose counts are estimated: all but the
-    # kept totals when the search is estimated, or one whose own filter is on when ignoring
-    # it leaves more than EXACT_COUNT_LIMIT matches.
-    estimated_groups: set[str] = field(default_factory=set)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page_number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page_number < self.num_pages
 
 
 def run_search(
