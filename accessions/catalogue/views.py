@@ -1,11 +1,9 @@
-"""Public pages. Every queryset here starts from Record.objects.published()."""
+"""The public record page. Its queryset starts from Record.objects.published()."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accessions.catalogue.collections import visible_collections
 from accessions.catalogue.models import Record
 
 
@@ -36,53 +34,3 @@ def record_detail(request, record_id: int):
             )
         raise Http404("No published document has this record ID.") from None
     return render(request, "catalogue/record_detail.html", record_page_context(record, request))
-
-
-@require_safe
-def home(request):
-    recent = (
-        Record.objects.published()
-        .select_related("document_type")
-        .order_by("-published_at", "-record_id")[:8]
-    )
-    collections = visible_collections().filter(parent__isnull=True)
-    return render(
-        request,
-        "catalogue/home.html",
-        {
-            "recent_records": recent,
-            "collections": collections,
-            "published_count": Record.objects.published().count(),
-        },
-    )
-
-
-@require_safe
-def collection_list(request):
-    return render(
-        request,
-        "catalogue/collection_list.html",
-        {
-            "collections": visible_collections().select_related("parent"),
-        },
-    )
-
-
-@require_safe
-def collection_detail(request, slug: str):
-    collection = get_object_or_404(visible_collections(), slug=slug)
-    records = (
-        Record.objects.published()
-        .filter(collections=collection)
-        .order_by("date_start", "record_id")
-    )
-    page = Paginator(records, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "catalogue/collection_detail.html",
-        {
-            "collection": collection,
-            "children": visible_collections().filter(parent=collection),
-            "page": page,
-        },
-    )

@@ -1,10 +1,17 @@
-"""The public search page; the searching itself is accessions.search.run_search."""
+"""The public search page and browsing: home, collections; searching is engine.run_search."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from accessions.catalogue.models import Record
 from accessions.scans.views import first_page_thumbnails
+from accessions.search.browse import (
+    Position,
+    collection_records,
+    published_total,
+    visible_collections,
+)
 from accessions.search.engine import facet_values, run_search
 from accessions.search.facets import FACETS_BY_PARAM
 from accessions.search.filters import SORTS
@@ -44,4 +51,59 @@ def search_facet(request, param: str):
             "params": request.GET,
         },
         status=200 if result.is_valid else 400,
+    )
+
+
+@require_safe
+def home(request):
+    recent = (
+        Record.objects.published()
+        .select_related("document_type")
+        .order_by("-published_at", "-record_id")[:8]
+    )
+    return render(
+        request,
+        "search/home.html",
+        {
+            "recent_records": recent,
+            "collections": visible_collections().filter(parent__isnull=True).order_by("name"),
+            "published_count": published_total(),
+        },
+    )
+
+
+@require_safe
+def collection_list(request):
+    collections = visible_collections().select_related("parent").order_by("name")
+    return render(request, "search/collection_list.html", {"collections": collections})
+
+
+@require_safe
+def collection_detail(request, slug: str):
+    """A collection and its records in date order, paged by position (?after=, ?before=)."""
+    collection = get_object_or_404(visible_collections(), slug=slug)
+    after, before, status = None, None, 200
+    for name in ("after", "before"):
+        if name in request.GET:
+            position = Position.from_token(request.GET[name])
+            if position is None:
+                # A mangled link: say so, and show the first page rather than nothing.
+                status = 400
+            elif name == "after":
+                after = position
+            else:
+                before = position
+    if after and before:
+        after, before, status = None, None, 400
+    page = collection_records(collection, after=after, before=before)
+    return render(
+        request,
+        "search/collection_detail.html",
+        {
+            "collection": collection,
+            "children": visible_collections().filter(parent=collection).order_by("name"),
+            "page": page,
+            "bad_page_link": status == 400,
+        },
+        status=status,
     )

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from accessions.catalogue.collections import visible_collections
 from accessions.catalogue.models import Collection, Record
+from accessions.search.browse import visible_collections
 
 FEED_LENGTH = 50
 

@@ -2,8 +2,8 @@
 
 from django.contrib.sitemaps import Sitemap
 
-from accessions.catalogue.collections import visible_collections
 from accessions.catalogue.models import Record
+from accessions.search.browse import visible_collections
 
 
 class RecordSitemap(Sitemap):

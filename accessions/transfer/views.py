@@ -4,8 +4,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from accessions.catalogue.collections import visible_collections
-from accessions.catalogue.models import Record
+from accessions.search.browse import published_in_collection, visible_collections
 from accessions.search.engine import matching_records
 from accessions.transfer.exporting import PUBLIC_COLUMNS, export_response
 
@@ -39,7 +38,7 @@ def search_export(request, export_format: str):
 def collection_export(request, slug: str, export_format: str):
     _check_format(export_format)
     collection = get_object_or_404(visible_collections(), slug=slug)
-    records = Record.objects.published().filter(collections=collection)
+    records = published_in_collection(collection)
     return export_response(
         records, export_format=export_format, filename=collection.slug, columns=PUBLIC_COLUMNS
     )

@@ -123,7 +123,11 @@ COLLECTION = {
         "slug": _string(),
         "description": _string(),
         "parent": _string("The parent collection's slug.", nullable=True),
-        "published_count": {"type": "integer", "minimum": 0},
+        "published_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Published records in the collection and its sub-collections.",
+        },
         "url": {"type": "string", "format": "uri"},
         "records_url": {"type": "string", "format": "uri"},
     },

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from accessions.catalogue.collections import visible_collections
 from accessions.catalogue.models import Collection, Record
+from accessions.search.browse import visible_collections
 from accessions.search.engine import run_search
 from accessions.search.filters import search_parameters
 from accessions.standards.api.schema import openapi_description

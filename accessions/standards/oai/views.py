@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from lxml import etree
 
-from accessions.catalogue.collections import visible_collections
 from accessions.catalogue.models import Collection, Record
+from accessions.search.browse import visible_collections
 from accessions.standards.oai.arguments import OAIError, datestamp, parse_arguments, parse_range
 from accessions.standards.oai.dublin_core import dublin_core_elements
 from accessions.standards.oai.tokens import ListPosition, expiration, make_token, read_token
