@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "accessions",
-    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [

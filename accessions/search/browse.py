@@ -20,8 +20,8 @@ from accessions.search.models import Facet, SearchEntry, SearchFacet, SearchFace
 
 def published_total() -> int:
     """How many records are published, as the index keeps it."""
-    total = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).values("count")
-    return total.first()["count"] if total.exists() else 0
+    total = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0)
+    return total.values_list("count", flat=True).first() or 0
 
 
 def visible_collections():

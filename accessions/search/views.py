@@ -38,7 +38,11 @@ def search_facet(request, param: str):
     if param not in FACETS_BY_PARAM:
         raise Http404("There is no such filter.")
     within = request.GET.get("within", "")[:100]
-    result = facet_values(request.GET, param=param, within=within)
+    # `page` here pages the values; the search's own page does not apply to them.
+    params = request.GET.copy()
+    page_text = params.pop("page", ["1"])[-1]
+    page = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
+    result = facet_values(params, param=param, within=within, page=page)
     return render(
         request,
         "search/facet.html",
@@ -48,10 +52,20 @@ def search_facet(request, param: str):
             "param": param,
             "definition": FACETS_BY_PARAM[param],
             "within": within,
-            "params": request.GET,
+            "params": params,
+            "previous_page": _values_page(request, result.page_number - 1)
+            if result.has_previous
+            else "",
+            "next_page": _values_page(request, result.page_number + 1) if result.has_next else "",
         },
         status=200 if result.is_valid else 400,
     )
+
+
+def _values_page(request, number: int) -> str:
+    params = request.GET.copy()
+    params["page"] = str(number)
+    return "?" + params.urlencode()
 
 
 @require_safe

@@ -1,13 +1,12 @@
 """URLs of the open-standards surfaces: OAI-PMH, citation downloads, feed, sitemap, read API."""
 
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
+from accessions.standards import sitemaps
 from accessions.standards.api import views as api
 from accessions.standards.citations.views import cite
 from accessions.standards.feeds import RecentDocumentsFeed
 from accessions.standards.oai import views as oai_views
-from accessions.standards.sitemaps import SITEMAPS
 
 app_name = "standards"
 
@@ -15,18 +14,10 @@ urlpatterns = [
     path("oai/", oai_views.endpoint, name="oai"),
     path("document/<int:record_id>/cite.<str:extension>", cite, name="record_cite"),
     path("feeds/documents.atom", RecentDocumentsFeed(), name="feed"),
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "standards:sitemap_section"},
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-records-<int:number>.xml", sitemaps.records, name="sitemap_records"),
+    path("sitemap-collections.xml", sitemaps.collections, name="sitemap_collections"),
+    path("robots.txt", sitemaps.robots, name="robots"),
     path("api/", api.documentation, name="api"),
     path("api/openapi.json", api.openapi, name="api_openapi"),
     path("api/records/", api.record_list, name="api_records"),

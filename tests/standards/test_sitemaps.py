@@ -1,8 +1,11 @@
 """The sitemap index and its sections: published records and visible collections only."""
 
+from datetime import UTC
+
 import pytest
 from lxml import etree
 
+from accessions.catalogue.models import SITEMAP_SECTION_SIZE
 from accessions.models import Collection
 
 pytestmark = pytest.mark.django_db
@@ -17,24 +20,40 @@ def locations(client, url):
     return [element.text for element in tree.iterfind(".//sm:loc", SITEMAP_NS)], tree
 
 
-def test_sitemap_index_points_at_record_and_collection_sections(client, make_record):
-    make_record()
-    sections, _ = locations(client, "/sitemap.xml")
+def test_sitemap_index_points_at_record_sections_with_lastmod_and_collections(client, make_record):
+    low = make_record(record_id=117349, title="Low")
+    high = make_record(record_id=250001, title="High")
+    make_record(status="draft", record_id=420000)
+    sections, tree = locations(client, "/sitemap.xml")
     assert sections == [
-        "http://testserver/sitemap-records.xml",
+        "http://testserver/sitemap-records-2.xml",
+        "http://testserver/sitemap-records-5.xml",
         "http://testserver/sitemap-collections.xml",
+    ]
+    lastmods = [e.text for e in tree.iterfind(".//sm:lastmod", SITEMAP_NS)]
+    assert lastmods == [
+        low.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        high.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     ]
 
 
-def test_record_sitemap_lists_published_records_with_lastmod(client, make_record):
-    published = make_record(title="Published")
-    hidden = [make_record(status=s) for s in ("draft", "in_review", "withdrawn")]
-    urls, tree = locations(client, "/sitemap-records.xml")
+def test_record_section_lists_its_published_records_with_lastmod(client, make_record):
+    published = make_record(title="Published", record_id=100001)
+    outside = make_record(title="Next section", record_id=150000)
+    hidden = [
+        make_record(status=s, record_id=100002 + n)
+        for n, s in enumerate(("draft", "in_review", "withdrawn"))
+    ]
+    urls, tree = locations(client, "/sitemap-records-2.xml")
     assert urls == [f"http://testserver{published.get_absolute_url()}"]
-    for record in hidden:
+    for record in [*hidden, outside]:
         assert f"http://testserver{record.get_absolute_url()}" not in urls
     lastmod = tree.findtext(".//sm:lastmod", namespaces=SITEMAP_NS)
     assert lastmod.startswith(published.updated_at.strftime("%Y-%m-%d"))
+
+
+def test_a_section_holds_at_most_the_protocols_50000_urls():
+    assert SITEMAP_SECTION_SIZE <= 50_000
 
 
 def test_collection_sitemap_lists_collections_with_published_records(client, make_record):
@@ -46,19 +65,40 @@ def test_collection_sitemap_lists_collections_with_published_records(client, mak
     assert urls == ["http://testserver/collections/visible/"]
 
 
-def test_record_sitemap_query_count_is_fixed(client, make_record, django_assert_num_queries):
-    make_record()
+def test_sitemap_query_counts_are_fixed(client, make_record, django_assert_num_queries):
+    make_record(record_id=100001)
+    # The bounds, then one statement probing every section.
     with django_assert_num_queries(2):
-        client.get("/sitemap-records.xml")
+        client.get("/sitemap.xml")
+    with django_assert_num_queries(1):
+        client.get("/sitemap-records-2.xml")
     for number in range(5):
-        make_record(title=f"More {number}")
+        make_record(title=f"More {number}", record_id=100002 + number * 60_000)
     with django_assert_num_queries(2):
-        urls, _ = locations(client, "/sitemap-records.xml")
-    assert len(urls) == 6
+        sections, _ = locations(client, "/sitemap.xml")
+    # Sections 2 to 6 (IDs 100001 and 100002 share the first), and the collections.
+    assert len(sections) == 5 + 1
+    with django_assert_num_queries(1):
+        urls, _ = locations(client, "/sitemap-records-2.xml")
+    assert len(urls) == 2
 
 
-def test_unknown_sitemap_section_or_page_is_not_found(client, make_record):
-    make_record()
+def test_empty_or_unknown_sitemap_section_is_not_found(client, make_record):
+    make_record(record_id=100001)
+    assert client.get("/sitemap-records-7.xml").status_code == 404
+    assert client.get("/sitemap-records-abc.xml").status_code == 404
     assert client.get("/sitemap-drafts.xml").status_code == 404
-    assert client.get("/sitemap-records.xml?p=99").status_code == 404
-    assert client.get("/sitemap-records.xml?p=abc").status_code == 404
+
+
+def test_an_archive_with_nothing_published_has_an_index_of_collections_only(client):
+    sections, _ = locations(client, "/sitemap.xml")
+    assert sections == ["http://testserver/sitemap-collections.xml"]
+
+
+def test_robots_txt_names_the_sitemap_index_and_keeps_crawlers_out_of_the_admin(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Disallow: /admin/" in lines

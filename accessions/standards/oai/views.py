@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from lxml import etree
 
 from accessions.catalogue.models import Collection, Record
-from accessions.search.browse import visible_collections
+from accessions.search.browse import published_total, visible_collections
 from accessions.standards.oai.arguments import OAIError, datestamp, parse_arguments, parse_range
 from accessions.standards.oai.dublin_core import dublin_core_elements
 from accessions.standards.oai.tokens import ListPosition, expiration, make_token, read_token
@@ -206,8 +206,12 @@ class Endpoint:
             if position.set_spec not in self.sets:
                 raise OAIError("noRecordsMatch", f"There is no set “{position.set_spec}”.")
             records = records.filter(collections=self.sets[position.set_spec])
-        # Counted once per harvest and carried in the token; a count per page costs a scan.
-        complete_size = position.complete_size or records.count()
+        # Carried in the token from the first page. Only the whole list's size is known
+        # without counting its records (the index keeps the published total); the protocol
+        # lets a selective list leave it out.
+        complete_size = position.complete_size
+        if not position.cursor and not (start or end or position.set_spec is not None):
+            complete_size = published_total() + Record.objects.withdrawn().count()
         page = records
         if position.after_updated_at:
             after = datetime.fromisoformat(position.after_updated_at)
