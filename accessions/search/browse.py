@@ -11,7 +11,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, IntegerField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 
 from accessions.catalogue.models import Collection, Record
 from accessions.search.indexing import ENTRIES_TOTAL
@@ -70,22 +71,52 @@ class RecordPage:
     previous: Position | None
 
 
-def _after(position: Position) -> Q:
-    """Entries after a position in (date, pk) order, undated entries last."""
-    if position.date is None:
-        return Q(date_start__isnull=True, pk__gt=position.pk)
-    return (
-        Q(date_start__gt=position.date)
-        | Q(date_start=position.date, pk__gt=position.pk)
-        | Q(date_start__isnull=True)
+def _row_after(position: Position, *, before: bool = False) -> RawSQL:
+    """(date_start, pk) beyond a dated position, as one row comparison.
+
+    Written as a row value, not as an OR of its parts, so that the (date_start, pk) index
+    starts its walk at the position: an OR would walk from the first entry, and a deep
+    page would cost what all the pages before it do.
+    """
+    table = SearchEntry._meta.db_table
+    operator = "<" if before else ">"
+    return RawSQL(
+        f'("{table}"."date_start", "{table}"."record_id") {operator} (%s, %s)',
+        [position.date, position.pk],
+        output_field=BooleanField(),
     )
 
 
-def _before(position: Position) -> Q:
-    """Entries before a position in (date, pk) order, undated entries last."""
-    if position.date is None:
-        return Q(date_start__isnull=False) | Q(date_start__isnull=True, pk__lt=position.pk)
-    return Q(date_start__lt=position.date) | Q(date_start=position.date, pk__lt=position.pk)
+def _read(entries, size: int, *, after: Position | None) -> list[tuple]:
+    """(date, pk) of up to `size` entries after a position (or from the start), forwards.
+
+    Dated entries come first in date order, then the undated ones by pk: two index walks,
+    the second only when the page reaches past the dated entries.
+    """
+    dated = entries.filter(date_start__isnull=False).order_by("date_start", "pk")
+    undated = entries.filter(date_start__isnull=True).order_by("pk")
+    if after is not None and after.date is None:
+        return list(undated.filter(pk__gt=after.pk).values_list("date_start", "pk")[:size])
+    if after is not None:
+        dated = dated.filter(_row_after(after))
+    rows = list(dated.values_list("date_start", "pk")[:size])
+    if len(rows) < size:
+        rows += list(undated.values_list("date_start", "pk")[: size - len(rows)])
+    return rows
+
+
+def _read_backwards(entries, size: int, *, before: Position) -> list[tuple]:
+    """(date, pk) of up to `size` entries before a position, nearest first."""
+    dated = entries.filter(date_start__isnull=False).order_by("-date_start", "-pk")
+    rows = []
+    if before.date is None:
+        undated = entries.filter(date_start__isnull=True, pk__lt=before.pk).order_by("-pk")
+        rows = list(undated.values_list("date_start", "pk")[:size])
+    else:
+        dated = dated.filter(_row_after(before, before=True))
+    if len(rows) < size:
+        rows += list(dated.values_list("date_start", "pk")[: size - len(rows)])
+    return rows
 
 
 def _in_collection(entries, collection: Collection):
@@ -115,23 +146,15 @@ def collection_records(
     the first page; so the fortieth page costs what the first does.
     """
     entries = _in_collection(SearchEntry.objects.all(), collection)
-    # Undated records last, on both databases (SQLite would put NULL first).
     if before is not None:
-        # Read backwards from the position, then put the page back in reading order.
-        backwards = entries.filter(_before(before)).order_by(
-            F("date_start").desc(nulls_first=True), "-pk"
-        )
-        pks = list(backwards.values_list("date_start", "pk")[: size + 1])
-        has_more_before = len(pks) > size
-        pks = list(reversed(pks[:size]))
+        rows = _read_backwards(entries, size + 1, before=before)
+        has_more_before = len(rows) > size
+        pks = list(reversed(rows[:size]))
         has_more_after = True
     else:
-        if after is not None:
-            entries = entries.filter(_after(after))
-        forwards = entries.order_by(F("date_start").asc(nulls_last=True), "pk")
-        pks = list(forwards.values_list("date_start", "pk")[: size + 1])
-        has_more_after = len(pks) > size
-        pks = pks[:size]
+        rows = _read(entries, size + 1, after=after)
+        has_more_after = len(rows) > size
+        pks = rows[:size]
         has_more_before = after is not None
     records = (
         Record.objects.published().select_related("document_type").in_bulk([pk for _, pk in pks])

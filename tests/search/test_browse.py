@@ -67,17 +67,22 @@ def test_deep_collection_page_runs_the_same_queries_as_the_first(
     client, make_record, django_assert_num_queries
 ):
     collection = Collection.objects.create(name="Crisis")
-    for number in range(30):
+    for number in range(60):
         make_record(title=f"Doc {number}", date_text=f"{1900 + number}", collections=[collection])
     first = collection_records(collection)
-    assert len(first.records) == 25 and first.next
+    second = collection_records(collection, after=first.next)
+    assert len(first.records) == 25 and second.next
     # The collection with its kept count, its sub-collections, a page of index keys, records.
     with django_assert_num_queries(4):
         client.get(collection.get_absolute_url())
     with django_assert_num_queries(4):
         response = client.get(f"{collection.get_absolute_url()}?after={first.next.token()}")
+    assert "Doc 49" in response.content.decode()
+    # The page that reaches past the dated records looks for undated ones too.
+    with django_assert_num_queries(5):
+        response = client.get(f"{collection.get_absolute_url()}?after={second.next.token()}")
     html = response.content.decode()
-    assert "Doc 29" in html and "Doc 24" not in html
+    assert "Doc 59" in html and "Doc 49" not in html
     assert 'rel="prev"' in html and 'rel="next"' not in html
 
 

@@ -23,6 +23,7 @@ class ListPosition:
     after_updated_at: str
     after_pk: int
     cursor: int
+    # Set by tokens issued before lists stopped giving their size; read, never written.
     complete_size: int = 0
 
 

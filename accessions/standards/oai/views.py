@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from lxml import etree
 
 from accessions.catalogue.models import Collection, Record
-from accessions.search.browse import published_total, visible_collections
+from accessions.search.browse import visible_collections
 from accessions.standards.oai.arguments import OAIError, datestamp, parse_arguments, parse_range
 from accessions.standards.oai.dublin_core import dublin_core_elements
 from accessions.standards.oai.tokens import ListPosition, expiration, make_token, read_token
@@ -206,12 +206,6 @@ class Endpoint:
             if position.set_spec not in self.sets:
                 raise OAIError("noRecordsMatch", f"There is no set “{position.set_spec}”.")
             records = records.filter(collections=self.sets[position.set_spec])
-        # Carried in the token from the first page. Only the whole list's size is known
-        # without counting its records (the index keeps the published total); the protocol
-        # lets a selective list leave it out.
-        complete_size = position.complete_size
-        if not position.cursor and not (start or end or position.set_spec is not None):
-            complete_size = published_total() + Record.objects.withdrawn().count()
         page = records
         if position.after_updated_at:
             after = datetime.fromisoformat(position.after_updated_at)
@@ -243,9 +237,9 @@ class Endpoint:
             else:
                 self.add_header(element, record)
         if has_more or position.cursor:
+            # No completeListSize, which the protocol leaves optional: it would take a count
+            # of every record in the list, the one cost that grows with the archive.
             token_element = _sub(element, "resumptionToken", cursor=str(position.cursor))
-            if complete_size:
-                token_element.set("completeListSize", str(complete_size))
             if has_more:
                 last = page[-1]
                 token_element.text = make_token(
@@ -257,7 +251,6 @@ class Endpoint:
                         after_updated_at=last.updated_at.astimezone(UTC).isoformat(),
                         after_pk=last.pk,
                         cursor=position.cursor + len(page),
-                        complete_size=complete_size,
                     )
                 )
                 token_element.set("expirationDate", datestamp(expiration(self.now)))
