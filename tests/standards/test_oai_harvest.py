@@ -30,8 +30,10 @@ def test_sickle_harvests_every_published_record_exactly_once(harvester, make_rec
     assert identify.deletedRecord == "transient"
 
     pages = harvester.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False)
-    # The first answer holds one page of three and a token for the rest of the twelve.
-    assert pages.resumption_token.complete_list_size == "12"
+    # The first answer holds one page of three and a token for the rest; the list's size is
+    # left out (optional in the protocol), as counting it would read every record.
+    assert pages.resumption_token.token
+    assert pages.resumption_token.complete_list_size is None
     assert pages.resumption_token.cursor == "0"
     harvested = list(pages)
     counts = Counter(record.header.identifier for record in harvested)
