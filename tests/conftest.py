@@ -12,8 +12,11 @@ from accessions.models import Donor, Language, RecordText, RightsStatement
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
 # Queries the public record page runs, however many texts, taxonomy values or scan pages a
-# record has: the record with its foreign keys, one per many-to-many list, texts, scan pages.
-RECORD_PAGE_QUERIES = 10
+# record has: the record with its foreign keys, its texts, all its vocabulary lists in one,
+# its scan pages.
+RECORD_PAGE_QUERIES = 4
+# The same without the scan pages: the API record, the citation downloads.
+RECORD_QUERIES = 3
 
 # The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
 pytest_plugins = ["tests.smtp_server"]

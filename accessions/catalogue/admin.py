@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +27,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.views import record_page_context
 from accessions.catalogue.workflow import (
     TRANSITIONS,
@@ -433,7 +434,9 @@ class RecordAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, object_id):
         """The public page of any record, marked as a staff preview; never reachable publicly."""
-        record = get_object_or_404(Record.objects.for_record_page(), pk=object_id)
+        record = record_for_page(Record.objects.all(), pk=object_id)
+        if record is None:
+            raise Http404("No record has this id.")
         if not self.has_view_permission(request, record):
             raise PermissionDenied
         context = record_page_context(record, request)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.prefetch import record_for_page
 
 
 def record_page_context(record: Record, request) -> dict:
@@ -24,13 +25,12 @@ def record_page_context(record: Record, request) -> dict:
 
 @require_safe
 def record_detail(request, record_id: int):
-    try:
-        record = Record.objects.published().for_record_page().get(record_id=record_id)
-    except Record.DoesNotExist:
+    record = record_for_page(Record.objects.published(), record_id=record_id)
+    if record is None:
         # A withdrawn record says so (410) without showing anything of its content.
         if Record.objects.withdrawn().filter(record_id=record_id).exists():
             return render(
                 request, "catalogue/record_gone.html", {"record_id": record_id}, status=410
             )
-        raise Http404("No published document has this record ID.") from None
+        raise Http404("No published document has this record ID.")
     return render(request, "catalogue/record_detail.html", record_page_context(record, request))

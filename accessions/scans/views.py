@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.prefetch import record_for_page
 from accessions.scans.iiif import build_manifest, ready_pages
 from accessions.scans.models import Scan, ScanPage, scan_storage
 
@@ -71,7 +72,9 @@ def scan_original(request, scan_id: int):
 
 @require_safe
 def iiif_manifest(request, record_id: int):
-    record = get_object_or_404(Record.objects.published().for_record_page(), record_id=record_id)
+    record = record_for_page(Record.objects.published(), record_id=record_id)
+    if record is None:
+        raise Http404("No published document has this record ID.")
     pages = ready_pages(record)
     if not pages:
         # A Presentation 3 manifest needs at least one canvas: no scans, no manifest.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accessions.catalogue.workflow import transition_record
 from accessions.models import RightsStatement
 from accessions.scans.ingest import ingest_scan
+from tests.conftest import RECORD_PAGE_QUERIES
 from tests.iiif_rules import ManifestError, validate_manifest
 from tests.scan_files import image_bytes, multipage_tiff_bytes, pdf_bytes, upload
 
@@ -221,9 +222,9 @@ def test_record_page_query_count_is_the_same_for_one_page_and_200_pages(
     with django_capture_on_commit_callbacks(execute=True):
         attach(small, image_bytes("PNG", size=(40, 50)), "one.png")
         attach(large, multipage_tiff_bytes(pages=200, size=(30, 40)), "many.tif")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(RECORD_PAGE_QUERIES):
         client.get(small.get_absolute_url())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(RECORD_PAGE_QUERIES):
         response = client.get(large.get_absolute_url())
     assert response.content.decode().count('class="scan-page"') == 200
 

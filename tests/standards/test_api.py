@@ -11,6 +11,7 @@ from referencing.jsonschema import DRAFT202012
 
 from accessions.models import Agent, Collection, Language, Subject
 from accessions.search.filters import search_parameters
+from tests.conftest import RECORD_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +212,7 @@ def test_record_detail_and_collection_list_query_counts(
 ):
     collections = [Collection.objects.create(name=f"Collection {n}") for n in range(5)]
     record = make_record(collections=collections)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(RECORD_QUERIES):
         client.get(f"/api/records/{record.record_id}/")
     # The collections with their kept counts, in one query however many there are.
     with django_assert_num_queries(1):

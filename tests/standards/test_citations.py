@@ -28,6 +28,7 @@ from accessions.standards.citations.formats import (
     plain_text,
     ris,
 )
+from tests.conftest import RECORD_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -255,9 +256,9 @@ def test_citation_download_query_count_does_not_grow_with_authors(
 ):
     small = make_record(authors=many_authors(1))
     large = make_record(authors=many_authors(15))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(RECORD_QUERIES):
         client.get(f"{small.get_absolute_url()}cite.bib")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(RECORD_QUERIES):
         response = client.get(f"{large.get_absolute_url()}cite.bib")
     assert b"Author14" in response.content
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Collection, Record
+from accessions.catalogue.prefetch import record_for_page
 from accessions.search.browse import visible_collections
 from accessions.search.engine import run_search
 from accessions.search.filters import search_parameters
@@ -161,7 +162,7 @@ def record_list(request):
 
 @require_safe
 def record_detail(request, record_id: int):
-    record = Record.objects.published().for_record_page().filter(record_id=record_id).first()
+    record = record_for_page(Record.objects.published(), record_id=record_id)
     if record is None:
         if Record.objects.withdrawn().filter(record_id=record_id).exists():
             return _error(410, f"Record {record_id} has been withdrawn.")

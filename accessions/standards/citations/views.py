@@ -1,11 +1,11 @@
 """Citation downloads for published records: BibTeX, RIS and CSL-JSON."""
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.prefetch import record_for_page
 from accessions.standards.citations.formats import EXPORTS, Citation
 
 
@@ -13,7 +13,9 @@ from accessions.standards.citations.formats import EXPORTS, Citation
 def cite(request, record_id: int, extension: str):
     if extension not in EXPORTS:
         raise Http404(f"Citations come as {', '.join('.' + e for e in EXPORTS)}.")
-    record = get_object_or_404(Record.objects.published().for_record_page(), record_id=record_id)
+    record = record_for_page(Record.objects.published(), record_id=record_id)
+    if record is None:
+        raise Http404("No published document has this record ID.")
     _label, render, content_type = EXPORTS[extension]
     citation = Citation.from_record(
         record,
