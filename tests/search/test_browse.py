@@ -106,3 +106,26 @@ def test_position_tokens_round_trip_and_refuse_garbage():
         assert Position.from_token(position.token()) == position
     for garbage in ("", "!!!", "eA", "MjAwMC0xMy0wMX4x", "fng"):
         assert Position.from_token(garbage) is None
+
+
+def test_home_and_collection_list_run_a_fixed_number_of_queries(
+    client, make_record, django_assert_num_queries
+):
+    collections = [Collection.objects.create(name=f"Collection {n}") for n in range(3)]
+    make_record(collections=collections)
+    # The recent records, the top-level collections with their kept counts, the total.
+    with django_assert_num_queries(3):
+        client.get("/")
+    # The collections with their kept counts and parents, in one query.
+    with django_assert_num_queries(1):
+        client.get("/collections/")
+    for number in range(10):
+        make_record(
+            title=f"More {number}",
+            collections=[Collection.objects.create(name=f"More {number}"), *collections],
+        )
+    with django_assert_num_queries(3):
+        client.get("/")
+    with django_assert_num_queries(1):
+        response = client.get("/collections/")
+    assert response.content.decode().count("<h2>") == 13
