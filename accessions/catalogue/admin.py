@@ -1,14 +1,16 @@
 """The staff workspace: accessions, records, donors, rights and the vocabularies."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
 from accessions.catalogue.counting import EstimatedCountPaginator
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
@@ -34,7 +36,7 @@ from accessions.catalogue.workflow import (
     TRANSITIONS,
     WorkflowError,
     available_transitions,
-    missing_for_publication,
+    missing_values,
     transition_record,
 )
 from accessions.search.indexing import update_search_index
@@ -191,11 +193,15 @@ class AccessionAdmin(EstimatedCountAdmin):
         return request.user.has_perm("accessions.add_record")
 
 
-class RecordTextInline(admin.StackedInline):
+class RecordTextInline(LoadedAutocompleteMixin, admin.StackedInline):
     model = RecordText
     extra = 0
     fields = [("kind", "language", "is_primary", "position"), "credit", "body"]
     autocomplete_fields = ["language"]
+
+    def get_queryset(self, request):
+        # Each text's heading and language field show its language.
+        return super().get_queryset(request).select_related("language")
 
 
 class RecordEventInline(admin.TabularInline):
@@ -212,6 +218,9 @@ class RecordEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
 
 def _transition_action(name: str):
     transition = TRANSITIONS[name]
@@ -225,7 +234,7 @@ def _transition_action(name: str):
     return action
 
 
-class RecordAdmin(EstimatedCountAdmin):
+class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
     list_display = ["record_id", "title", "date_display", "status", "accession_link", "updated_at"]
     list_display_links = ["record_id", "title"]
     list_filter = [
@@ -309,6 +318,22 @@ class RecordAdmin(EstimatedCountAdmin):
             },
         ),
     ]
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page shows every relation of the record; loaded here, with the record,
+        # they cost the same few queries however many values the record has (the autocomplete
+        # widgets show these objects, see admin_widgets). has_texts serves the publication check.
+        queryset = (
+            self.get_queryset(request)
+            .select_related(*(field.name for field in Record._meta.fields if field.many_to_one))
+            .prefetch_related(*(field.name for field in Record._meta.many_to_many))
+            .annotate(has_texts=Exists(RecordText.objects.filter(record=OuterRef("pk"))))
+        )
+        field = Record._meta.pk if from_field is None else Record._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Record.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_search_results(self, request, queryset, search_term):
         # Django's own search compares the record ID as text and reads every record.
@@ -482,5 +507,11 @@ class RecordAdmin(EstimatedCountAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = available_transitions(obj, request.user) if obj else []
         if obj is not None and obj.status != Record.Status.PUBLISHED:
-            context["missing_for_publication"] = missing_for_publication(obj)
+            # workflow.missing_for_publication, from what get_object loaded.
+            context["missing_for_publication"] = missing_values(
+                title=obj.title,
+                date_text=obj.date_text,
+                rights_id=obj.rights_id,
+                has_summary_or_text=bool(obj.summary.strip()) or obj.has_texts,
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,4 +1,4 @@
-"""The staff admin at a million records: estimated counts and an indexed search."""
+"""The staff admin at a million records: estimated counts, indexed search, fixed change page."""
 
 from datetime import date
 
@@ -7,9 +7,24 @@ from django.db import connection
 from django.urls import reverse
 
 from accessions.catalogue.counting import EstimatedCountPaginator
-from accessions.catalogue.intake import create_accession
+from accessions.catalogue.intake import create_accession, create_record
 from accessions.catalogue.staff_search import search_records
-from accessions.models import Record
+from accessions.catalogue.workflow import transition_record
+from accessions.models import (
+    Agent,
+    Classification,
+    Collection,
+    DocumentType,
+    Donor,
+    Language,
+    Place,
+    Record,
+    RecordText,
+    Repository,
+    Subject,
+)
+from accessions.scans.ingest import ingest_scans
+from tests.scan_files import multipage_tiff_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +36,16 @@ POSTGRESQL = connection.vendor == "postgresql"
 # count (PostgreSQL: the planner's estimate, then a count that stops past the limit) and the
 # page's records with their accessions.
 LIST_QUERIES = 12 if POSTGRESQL else 11
+# The record's change page, however many relations it has: session, user, permissions (2),
+# the record with its foreign keys, one query per many-to-many field (7), its texts, its
+# history, its scans and their first pages (when it has scans).
+CHANGE_PAGE_QUERIES = 16
+
+
+@pytest.fixture(autouse=True)
+def ocr_off(settings):
+    """OCR costs a second a page; it is not what these tests are about."""
+    settings.TESSERACT_COMMAND = ""
 
 
 def listed(client, **params) -> list[str]:
@@ -177,3 +202,83 @@ def test_the_admin_search_queries_are_pinned(
     # A term with digits may be part of an accession number: those are looked up first.
     with django_assert_num_queries(LIST_QUERIES + 1):
         assert listed(client, q=str(record.record_id)) == ["Draft telegram"]
+
+
+def record_with(make_record, editor, how_many: int):
+    """A record with `how_many` of everything its change page shows (texts: one more)."""
+    languages = list(Language.objects.order_by("code")[:how_many])
+    agents = [Agent.objects.create(name=f"Agent {number}") for number in range(2 * how_many)]
+    record = make_record(
+        status="draft",
+        title="Rich telegram",
+        accession=create_accession(title="Box", date_received=date(2026, 1, 5)),
+        original_archive=Repository.objects.create(name="Archive"),
+        original_classification=Classification.objects.create(name="Secret"),
+        document_type=DocumentType.objects.create(name="Telegram"),
+        languages=languages,
+        authors=agents[:how_many],
+        people_and_organizations=agents[how_many:],
+        places=[Place.objects.create(name=f"Place {n}") for n in range(how_many)],
+        subjects=[Subject.objects.create(name=f"Subject {n}") for n in range(how_many)],
+        collections=[Collection.objects.create(name=f"Collection {n}") for n in range(how_many)],
+        donors=[Donor.objects.create(name=f"Donor {n}") for n in range(how_many)],
+    )
+    for position, language in enumerate(languages, start=1):
+        RecordText.objects.create(
+            record=record, kind="transcript", language=language, body="Text.", position=position
+        )
+    for _ in range(how_many):
+        transition_record(record=record, action="submit", user=editor)
+        transition_record(record=record, action="return_to_draft", user=editor)
+    ingest_scans(
+        record=record,
+        uploads=[
+            (upload(multipage_tiff_bytes(pages=n + 2), f"{n}.tif"), f"{n}.tif")
+            for n in range(how_many)
+        ],
+    )
+    return record
+
+
+@pytest.mark.parametrize("how_many", [1, 4])
+def test_the_change_page_queries_stay_the_same_however_many_relations(
+    client, editor, make_record, django_assert_num_queries, how_many
+):
+    record = record_with(make_record, editor, how_many)
+    url = reverse("admin:accessions_record_change", args=[record.pk])
+    client.force_login(editor)
+    client.get(url)  # fills the content-type cache that the "view on site" link reads
+    with django_assert_num_queries(CHANGE_PAGE_QUERIES):
+        response = client.get(url)
+    html = response.content.decode()
+    for shown in [f"Subject {how_many - 1}", f"Agent {2 * how_many - 1}", "Secret", "Box"]:
+        assert shown in html, shown
+    assert html.count("Images being made") == how_many
+
+
+def test_a_record_without_relations_needs_no_more_queries(
+    client, editor, django_assert_num_queries
+):
+    bare = create_record(title="Bare", user=editor)
+    url = reverse("admin:accessions_record_change", args=[bare.pk])
+    client.force_login(editor)
+    client.get(url)
+    # Without scans there are no first pages to ask for.
+    with django_assert_num_queries(CHANGE_PAGE_QUERIES - 1):
+        assert client.get(url).status_code == 200
+
+
+def test_the_change_page_still_says_what_publication_needs(
+    client, editor, make_record, django_assert_num_queries
+):
+    bare = create_record(title="Bare", user=editor)
+    client.force_login(editor)
+    html = client.get(reverse("admin:accessions_record_change", args=[bare.pk])).content.decode()
+    assert "a summary or a text" in html
+    with_text = create_record(title="With a text", user=editor, date_text="1962")
+    RecordText.objects.create(record=with_text, body="Body.")
+    html = client.get(
+        reverse("admin:accessions_record_change", args=[with_text.pk])
+    ).content.decode()
+    assert "a rights statement" in html
+    assert "a summary or a text" not in html
