@@ -111,6 +111,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 LOGIN_URL = "admin:login"
+# Staff lists count their rows exactly up to this many; past it PostgreSQL's planner estimates
+# the count ("about 920,000 records"), where an exact one reads every row.
+ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ARCHIVE_ADMIN_EXACT_COUNT_LIMIT", "10000"))
 
 # Mail goes through SMTP when EMAIL_HOST is set; in development it is printed to the console.
 if os.environ.get("EMAIL_HOST"):

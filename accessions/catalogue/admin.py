@@ -1,14 +1,17 @@
 """The staff workspace: accessions, records, donors, rights and the vocabularies."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
+from accessions.catalogue.counting import EstimatedCountPaginator
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -28,18 +31,27 @@ from accessions.catalogue.models import (
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
 from accessions.catalogue.prefetch import record_for_page
+from accessions.catalogue.staff_search import search_records
 from accessions.catalogue.views import record_page_context
 from accessions.catalogue.workflow import (
     TRANSITIONS,
     WorkflowError,
     available_transitions,
-    missing_for_publication,
+    missing_values,
     transition_record,
 )
 from accessions.search.indexing import update_search_index
 
 
-class TaxonomyAdmin(admin.ModelAdmin):
+class EstimatedCountAdmin(admin.ModelAdmin):
+    """A list that stays quick at a million rows: its count is estimated past a limit."""
+
+    paginator = EstimatedCountPaginator
+    # Django would count the whole table a second time, for the "N total" by the search box.
+    show_full_result_count = False
+
+
+class TaxonomyAdmin(EstimatedCountAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -73,19 +85,19 @@ class AgentAdmin(TaxonomyAdmin):
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
+class LanguageAdmin(EstimatedCountAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(RightsStatement)
-class RightsStatementAdmin(admin.ModelAdmin):
+class RightsStatementAdmin(EstimatedCountAdmin):
     list_display = ["name", "uri", "inquiry_email"]
     search_fields = ["name", "statement"]
 
 
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(EstimatedCountAdmin):
     list_display = ["name", "kind", "is_funder"]
     list_filter = ["kind", "is_funder"]
     search_fields = ["name", "credit"]
@@ -125,7 +137,7 @@ class RecordInline(admin.TabularInline):
 
 
 @admin.register(Accession)
-class AccessionAdmin(admin.ModelAdmin):
+class AccessionAdmin(EstimatedCountAdmin):
     list_display = [
         "number",
         "title",
@@ -182,11 +194,15 @@ class AccessionAdmin(admin.ModelAdmin):
         return request.user.has_perm("accessions.add_record")
 
 
-class RecordTextInline(admin.StackedInline):
+class RecordTextInline(LoadedAutocompleteMixin, admin.StackedInline):
     model = RecordText
     extra = 0
     fields = [("kind", "language", "is_primary", "position"), "credit", "body"]
     autocomplete_fields = ["language"]
+
+    def get_queryset(self, request):
+        # Each text's heading and language field show its language.
+        return super().get_queryset(request).select_related("language")
 
 
 class RecordEventInline(admin.TabularInline):
@@ -203,6 +219,9 @@ class RecordEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
 
 def _transition_action(name: str):
     transition = TRANSITIONS[name]
@@ -216,7 +235,7 @@ def _transition_action(name: str):
     return action
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
     list_display = ["record_id", "title", "date_display", "status", "accession_link", "updated_at"]
     list_display_links = ["record_id", "title"]
     list_filter = [
@@ -227,7 +246,9 @@ class RecordAdmin(admin.ModelAdmin):
         "document_type",
         "rights",
     ]
-    search_fields = ["=record_id", "title", "accession__number"]
+    # Searched by get_search_results, through an index (accessions.catalogue.staff_search).
+    search_fields = ["record_id", "title", "summary", "accession__number"]
+    search_help_text = "A record ID, words of the title or summary, or an accession number."
     list_select_related = ["accession"]
     list_per_page = 50
     ordering = ["-record_id"]
@@ -298,6 +319,26 @@ class RecordAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page shows every relation of the record; loaded here, with the record,
+        # they cost the same few queries however many values the record has (the autocomplete
+        # widgets show these objects, see admin_widgets). has_texts serves the publication check.
+        queryset = (
+            self.get_queryset(request)
+            .select_related(*(field.name for field in Record._meta.fields if field.many_to_one))
+            .prefetch_related(*(field.name for field in Record._meta.many_to_many))
+            .annotate(has_texts=Exists(RecordText.objects.filter(record=OuterRef("pk"))))
+        )
+        field = Record._meta.pk if from_field is None else Record._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Record.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_search_results(self, request, queryset, search_term):
+        # Django's own search compares the record ID as text and reads every record.
+        return search_records(queryset, search_term), False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -469,5 +510,11 @@ class RecordAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = available_transitions(obj, request.user) if obj else []
         if obj is not None and obj.status != Record.Status.PUBLISHED:
-            context["missing_for_publication"] = missing_for_publication(obj)
+            # workflow.missing_for_publication, from what get_object loaded.
+            context["missing_for_publication"] = missing_values(
+                title=obj.title,
+                date_text=obj.date_text,
+                rights_id=obj.rights_id,
+                has_summary_or_text=bool(obj.summary.strip()) or obj.has_texts,
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)

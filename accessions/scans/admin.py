@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -78,12 +79,17 @@ class ScanInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("pages")
+        # Only the first page is shown, and a PDF may have two thousand.
+        first_pages = ScanPage.objects.filter(number=1)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("pages", first_pages, to_attr="first_pages"))
+        )
 
     @admin.display(description="First page")
     def preview(self, scan):
-        pages = list(scan.pages.all())
-        return thumbnail_html(pages[0] if pages else None)
+        return thumbnail_html(scan.first_pages[0] if scan.first_pages else None)
 
     @admin.display(description="Derivatives")
     def derivatives(self, scan):
