@@ -194,6 +194,20 @@ def test_iiif_manifest_validates_and_carries_rights_credit_and_canvases(
     assert data["provider"][0]["label"] == {"en": [settings.SITE_NAME]}
 
 
+def test_iiif_manifest_query_count_does_not_grow_with_pages(
+    client, scanned, make_record, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    record, _ = scanned()
+    # The record with its foreign keys, its texts, its vocabulary lists, its ready pages.
+    with django_assert_num_queries(RECORD_PAGE_QUERIES):
+        client.get(f"/iiif/{record.record_id}/manifest.json")
+    with django_capture_on_commit_callbacks(execute=True):
+        attach(record, multipage_tiff_bytes(pages=12, size=(30, 40)), "more.tif")
+    with django_assert_num_queries(RECORD_PAGE_QUERIES):
+        response = client.get(f"/iiif/{record.record_id}/manifest.json")
+    assert len(json.loads(response.content)["items"]) == 14
+
+
 def test_iiif_manifest_of_unknown_record_is_not_found(client):
     assert client.get("/iiif/987654/manifest.json").status_code == 404
 
