@@ -195,8 +195,8 @@ def facet_values(
     definition = FACETS_BY_PARAM[param]
     if set(search_filter.active_filter_names()) <= {param}:
         # Its counts ignore its own filter: with no other, they are the kept totals.
-        counts = counting.kept_totals([definition.facet])
-        count_by_id = {row["value"]: row["count"] for row in counts}
+        counts = counting.kept_totals([definition.facet]).values_list("value", "count")
+        count_by_id = dict(counts)
     else:
         entries = search_filter.queryset_without(param)
         count_by_id = counting.value_counts(entries, definition.facet)

@@ -9,6 +9,7 @@ five characters as Django's, without its per-call lazy-string checks).
 """
 
 from html import escape
+from urllib.parse import urlencode
 
 from django import template
 from django.http import QueryDict
@@ -47,6 +48,27 @@ def facet_fieldsets(result, params) -> SafeString:
             )
         html.append("</fieldset>\n")
     return mark_safe("".join(html))
+
+
+@register.simple_tag
+def facet_value_items(group, params) -> SafeString:
+    """The <li> of each value of a "show all" list: a link that adds it to the search, or the
+    value marked as selected. Built in Python for the reason the facet lists are (above)."""
+    # Every link is the search's parameters (from page 1) and one more value of this facet.
+    kept = params.copy()
+    kept.pop("page", None)
+    prefix = escape(f"{reverse('accessions:search')}?{kept.urlencode()}")
+    joiner = "&amp;" if kept else ""
+    items = []
+    for value in group.values:
+        label = escape(value.label)
+        if value.selected:
+            shown = f"<strong>{label}</strong> (selected)"
+        else:
+            added = escape(urlencode([(group.param, value.value)]))
+            shown = f'<a href="{prefix}{joiner}{added}">{label}</a>'
+        items.append(f'<li>{shown} <span class="count">{int(value.count)}</span></li>\n')
+    return mark_safe("".join(items))
 
 
 @register.simple_tag

@@ -63,3 +63,12 @@ def test_show_all_page_runs_a_fixed_number_of_queries(client, subjects, django_a
     )
     with django_assert_num_queries(2):
         client.get("/search/filters/subject/")
+
+
+def test_each_value_links_to_the_search_with_it_added_and_the_other_filters_kept(client, subjects):
+    html = client.get("/search/filters/subject/?q=telegram&subject=cuba&page=1").content.decode()
+    assert "<strong>Cuba</strong> (selected)" in html
+    berlin = subjects[0]
+    assert f'href="/search/?q=telegram&amp;subject=cuba&amp;subject={berlin.slug}"' in html
+    html = client.get("/search/filters/subject/").content.decode()
+    assert f'href="/search/?subject={berlin.slug}"' in html
