@@ -77,8 +77,14 @@ def prefetch_vocabularies(records: list[Record]) -> None:
         rows = cursor.fetchall()
     found = defaultdict(list)
     models = {relation: (model, extra) for relation, model, extra in LISTS}
+    # One instance per value, shared by every record that has it: a page of a hundred OAI
+    # records names English a hundred times, and making a model instance is not cheap.
+    made = {}
     for relation, record_pk, *values in rows:
         model, extra = models[relation]
+        if (model, values[0]) in made:
+            found[record_pk, relation].append(made[model, values[0]])
+            continue
         by_column = dict(zip(COLUMNS, values, strict=True))
         by_attname = {"id": by_column["id"], "name": by_column["name"]}
         by_attname.update({attname: by_column[column] for column, attname in extra.items()})
@@ -89,6 +95,7 @@ def prefetch_vocabularies(records: list[Record]) -> None:
             [f.attname for f in fields],
             [f.to_python(by_attname[f.attname]) for f in fields],
         )
+        made[model, values[0]] = instance
         found[record_pk, relation].append(instance)
     for record in records:
         cache = record.__dict__.setdefault("_prefetched_objects_cache", {})
