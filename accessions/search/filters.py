@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
+from accessions.catalogue.parameters import PAGE_LIMIT, page_number
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
@@ -119,12 +120,15 @@ class Remainder(Func):
 
 class SearchForm(forms.Form):
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
-    page = forms.IntegerField(
-        min_value=1,
-        max_value=100_000,
-        required=False,
-        error_messages={"invalid": "The page must be a whole number."},
-    )
+    page = forms.CharField(required=False, strip=True)
+
+    def clean_page(self):
+        number = page_number(self.cleaned_data)
+        if number is None:
+            raise forms.ValidationError(
+                f"The page must be a whole number from 1 to {PAGE_LIMIT:,}.", code="invalid"
+            )
+        return number
 
     def clean(self):
         cleaned = super().clean()
