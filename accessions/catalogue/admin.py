@@ -27,6 +27,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.parameters import primary_key
 from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.views import record_page_context
 from accessions.catalogue.workflow import (
@@ -328,8 +329,10 @@ class RecordAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        accession_pk = request.GET.get("accession")
-        if accession_pk and str(accession_pk).isdigit():
+        # Django copies the parameter as it is; the accession's widget cannot show "abc".
+        initial.pop("accession", None)
+        accession_pk = primary_key(request.GET.get("accession", ""))
+        if accession_pk:
             accession = Accession.objects.filter(pk=accession_pk).first()
             if accession:
                 initial["accession"] = accession.pk
@@ -434,7 +437,8 @@ class RecordAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, object_id):
         """The public page of any record, marked as a staff preview; never reachable publicly."""
-        record = record_for_page(Record.objects.all(), pk=object_id)
+        pk = primary_key(object_id)
+        record = record_for_page(Record.objects.all(), pk=pk) if pk else None
         if record is None:
             raise Http404("No record has this id.")
         if not self.has_view_permission(request, record):
@@ -448,7 +452,7 @@ class RecordAdmin(admin.ModelAdmin):
     def transition_view(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        record = get_object_or_404(Record, pk=object_id)
+        record = get_object_or_404(Record, pk=primary_key(object_id))
         try:
             transition_record(
                 record=record,

@@ -7,6 +7,8 @@ database's integers. Every number that comes from outside is read here.
 
 # The largest value an IntegerField holds on every database (record IDs are one).
 INTEGER_LIMIT = 2**31 - 1
+# The largest primary key (a BigAutoField) on every database.
+PRIMARY_KEY_LIMIT = 2**63 - 1
 # The search never pages further than this; a deeper page is not a real link.
 PAGE_LIMIT = 100_000
 
@@ -23,6 +25,11 @@ def positive_number(text: str, *, maximum: int = INTEGER_LIMIT) -> int | None:
     """whole_number, from 1 up: an ID or a count."""
     number = whole_number(text, maximum=maximum)
     return number if number else None
+
+
+def primary_key(text: str) -> int | None:
+    """A primary key from a URL; None for anything that cannot be one."""
+    return positive_number(text, maximum=PRIMARY_KEY_LIMIT)
 
 
 def page_number(query, *, name: str = "page") -> int | None:

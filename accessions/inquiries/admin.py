@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.parameters import positive_number
 from accessions.inquiries.answering import answer_inquiry, update_inquiry
 from accessions.inquiries.models import (
     MESSAGE_MAX_LENGTH,
@@ -375,12 +376,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         record_id = request.GET.get("record_id", "").strip()
         record, route, rules, error = None, None, [], ""
         if record_id:
-            if not record_id.isdigit():
+            if positive_number(record_id) is None:
                 error = "A record ID is a number, like 117349."
             else:
                 record = (
                     Record.objects.select_related("rights", "original_archive")
-                    .filter(record_id=int(record_id))
+                    .filter(record_id=positive_number(record_id))
                     .first()
                 )
                 if record is None:

@@ -241,3 +241,21 @@ def test_record_id_cannot_be_changed_after_creation(client, editor, make_record)
         .form
     )
     assert "record_id" not in form.fields
+
+
+@pytest.mark.parametrize("object_id", ["abc", "²", "1.5", "9" * 30])
+def test_preview_and_transition_of_an_id_that_is_no_number_are_not_found(
+    client, editor, object_id
+):
+    client.force_login(editor)
+    preview = client.get(f"/admin/accessions/record/{object_id}/preview/")
+    assert preview.status_code == 404
+    transition = client.post(f"/admin/accessions/record/{object_id}/transition/publish/")
+    assert transition.status_code == 404
+
+
+def test_an_accession_parameter_that_is_no_number_is_ignored(client, cataloguer):
+    client.force_login(cataloguer)
+    for value in ["abc", "²", "9" * 30]:
+        response = client.get(reverse("admin:accessions_record_add"), {"accession": value})
+        assert response.status_code == 200
