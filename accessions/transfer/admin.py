@@ -49,6 +49,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         "job_link",
     ]
     list_filter = ["status", "format"]
+    # The file is private (PrivateImportStorage has no URL): its page shows the name only.
+    exclude = ["file"]
     change_list_template = "admin/accessions/importjob/change_list.html"
 
     def may_import(self, request) -> bool:

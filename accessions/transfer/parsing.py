@@ -15,6 +15,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.parameters import INTEGER_LIMIT, positive_number
 from accessions.transfer.formats import FOREIGN_FIELDS, MANY_FIELDS, TEXT_FIELDS, Format
 from accessions.transfer.plan import (
     MAX_LENGTHS,
@@ -117,10 +118,15 @@ class RowParser:
     def _other(row: PlannedRow, column: str, name: str, value: str) -> None:
         if name == "record_id":
             if value:
-                if not value.isdigit() or int(value) <= 0:
-                    row.error(column, f"“{value}” is not a record id (a positive whole number).")
+                record_id = positive_number(value)
+                if record_id is None:
+                    row.error(
+                        column,
+                        f"“{value[:40]}” is not a record id "
+                        f"(a whole number from 1 to {INTEGER_LIMIT:,}).",
+                    )
                 else:
-                    row.record_id = int(value)
+                    row.record_id = record_id
         elif name == "text":
             row.main_text = value
         elif name == "original_upload_date":
