@@ -15,7 +15,7 @@ from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
 from accessions.catalogue.parameters import PAGE_LIMIT, page_number
-from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
+from accessions.search.facets import FACETS, FACETS_BY_NUMBER, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
 from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
@@ -139,9 +139,17 @@ class SearchForm(forms.Form):
         return cleaned
 
     def _resolve_facet_values(self, cleaned):
-        """Turn slugs into labelled ids with one query; unknown values are errors."""
+        """Turn slugs into labelled ids with one query; unknown values are errors.
+
+        A name staff made that no published record carries is unknown too: it would show
+        what unpublished records are about.
+        """
         wanted = {d: cleaned[d.param] for d in FACETS if cleaned.get(d.param)}
-        found = lookup_values(wanted, by="key")
+        found = {
+            (number, key): label
+            for (number, key), label in lookup_values(wanted, by="key").items()
+            if label.total > 0 or FACETS_BY_NUMBER[number].is_reference_list
+        }
         for definition, keys in wanted.items():
             missing = [key for key in keys if (definition.facet.value, key) not in found]
             if missing:

@@ -581,3 +581,20 @@ def test_show_all_counts_equal_a_brute_force_count_under_the_other_filters(
     shown = {(param, value.value): value.count for value in result.facets[0].values}
     expected = {key: n for key, n in brute_force_counts(params).items() if key[0] == param}
     assert shown == expected
+
+
+@pytest.mark.parametrize("path", ["/search/", "/api/records/", "/search/export.csv"])
+def test_a_term_only_unpublished_records_carry_is_as_unknown_as_one_that_does_not_exist(
+    client, make_record, path
+):
+    make_record(title="Published")
+    secret = Subject.objects.create(name="Operation Nightjar", slug="operation-nightjar")
+    make_record(status="draft", title="Draft", subjects=[secret])
+    make_record(status="in_review", title="In review", subjects=[secret])
+    hidden = client.get(path, {"subject": "operation-nightjar"})
+    missing = client.get(path, {"subject": "no-such-subject"})
+    assert hidden.status_code == missing.status_code == 400
+    assert "Operation Nightjar" not in hidden.content.decode()
+    assert hidden.content.decode().replace("operation-nightjar", "no-such-subject") == (
+        missing.content.decode()
+    )
