@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -40,7 +41,7 @@ from accessions.catalogue.workflow import (
 from accessions.search.indexing import update_search_index
 
 
-class TaxonomyAdmin(admin.ModelAdmin):
+class TaxonomyAdmin(GuardedModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -74,24 +75,25 @@ class AgentAdmin(TaxonomyAdmin):
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
+class LanguageAdmin(GuardedModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(RightsStatement)
-class RightsStatementAdmin(admin.ModelAdmin):
+class RightsStatementAdmin(GuardedModelAdmin):
     list_display = ["name", "uri", "inquiry_email"]
     search_fields = ["name", "statement"]
 
 
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(GuardedModelAdmin):
     list_display = ["name", "kind", "is_funder"]
     list_filter = ["kind", "is_funder"]
     search_fields = ["name", "credit"]
     prepopulated_fields = {"slug": ["name"]}
     contact_fields = ["email", "phone", "address", "contact_notes"]
+    guarded_fields = dict.fromkeys(contact_fields, "accessions.view_donor_contact")
 
     def can_see_contact(self, request) -> bool:
         return request.user.has_perm("accessions.view_donor_contact")
@@ -126,7 +128,7 @@ class RecordInline(admin.TabularInline):
 
 
 @admin.register(Accession)
-class AccessionAdmin(admin.ModelAdmin):
+class AccessionAdmin(GuardedModelAdmin):
     list_display = [
         "number",
         "title",
@@ -217,7 +219,7 @@ def _transition_action(name: str):
     return action
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(GuardedModelAdmin):
     list_display = ["record_id", "title", "date_display", "status", "accession_link", "updated_at"]
     list_display_links = ["record_id", "title"]
     list_filter = [

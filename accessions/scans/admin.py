@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.models import Record
 from accessions.scans.ingest import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.scans.models import Scan, ScanPage
@@ -159,7 +160,7 @@ class AttachScansForm(forms.Form):
 
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(GuardedModelAdmin):
     list_display = [
         "__str__",
         "record_link",

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.transfer.exporting import STAFF_COLUMNS, export_response
 from accessions.transfer.formats import FORMATS
 from accessions.transfer.jobs import preview_import, start_import
@@ -35,7 +36,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(GuardedModelAdmin):
     list_display = [
         "original_name",
         "status",

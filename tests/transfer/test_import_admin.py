@@ -224,9 +224,7 @@ def test_atom_accessions_go_through_the_same_preview_and_confirm(
     assert Accession.objects.count() == 2
 
 
-def test_an_import_jobs_own_admin_page_shows_without_a_link_to_the_private_file(
-    client, cataloguer
-):
+def test_an_import_jobs_own_admin_page_shows_without_a_link_to_the_private_file(client, cataloguer):
     client.force_login(cataloguer)
     upload(client, b"title,date\nFirst,1962\n", name="private-notes.csv")
     job = ImportJob.objects.get()
