@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 
 from accessions.catalogue.models import Record
 from accessions.catalogue.parameters import INTEGER_LIMIT, positive_number
-from accessions.transfer.formats import FOREIGN_FIELDS, MANY_FIELDS, TEXT_FIELDS, Format
+from accessions.transfer.formats import (
+    FOREIGN_FIELDS,
+    MANY_FIELDS,
+    TEXT_FIELDS,
+    Format,
+    unguard_cell,
+)
 from accessions.transfer.plan import (
     MAX_LENGTHS,
     TEXT_COLUMNS,
@@ -63,6 +69,8 @@ class RowParser:
             row.error("", f"has {extra_cells} more cell(s) than the header has columns.")
         for index, column, name in self.fields:
             value = cells[index].strip()
+            if fmt.guards_formulas:
+                value = unguard_cell(value)
             if fmt.null_words and value.upper() in fmt.null_words:
                 value = ""
             if name in TEXT_FIELDS:
