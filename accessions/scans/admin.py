@@ -134,7 +134,17 @@ class MultipleFileField(forms.FileField):
         files = [item for item in (data if isinstance(data, (list, tuple)) else [data]) if item]
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+        cleaned, errors = [], []
+        for item in files:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as error:
+                # Several files at once: say which one ("The submitted file is empty").
+                name = getattr(item, "name", "") or "A file"
+                errors += [f"{name}: {message}" for message in error.messages]
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
 
 
 class AttachScansForm(forms.Form):
