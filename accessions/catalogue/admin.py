@@ -331,8 +331,6 @@ class RecordAdmin(GuardedModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        # Django copies the parameter as it is; the accession's widget cannot show "abc".
-        initial.pop("accession", None)
         accession_pk = primary_key(request.GET.get("accession", ""))
         if accession_pk:
             accession = Accession.objects.filter(pk=accession_pk).first()

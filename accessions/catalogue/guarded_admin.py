@@ -1,14 +1,18 @@
-"""The base of every admin here: URL filters never reach fields the user may not view.
+"""The base of every admin here: what a URL's parameters may reach and prefill.
 
 The admin's change lists accept any field lookup in the query string (`?email__startswith=a`)
 and answer with a count, so a field hidden from a page can still be read a letter at a
 time. Each admin names its guarded fields and the permission that shows them; a lookup that
 passes through any guarded field, on this model or across a relation, is refused (400) for
 a user without that permission.
+
+The add form also takes initial values from the query string (?rights=3); a related value
+that is no key of its model is dropped, as Django's widgets fail to draw it.
 """
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection
 from django.db.models.constants import LOOKUP_SEP
 
 
@@ -36,3 +40,27 @@ class GuardedModelAdmin(admin.ModelAdmin):
                 break
             model = field.related_model
         return super().lookup_allowed(lookup, value, request)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            values = value if isinstance(value, list) else [value]
+            if field.is_relation and not all(_is_key(field.target_field, v) for v in values):
+                del initial[name]
+        return initial
+
+
+def _is_key(target_field, value) -> bool:
+    """Whether the value can be a key of the field on this database."""
+    try:
+        prepared = target_field.get_prep_value(target_field.to_python(value))
+    except (ValidationError, ValueError, TypeError):
+        return False
+    if isinstance(prepared, int):
+        low, high = connection.ops.integer_field_range(target_field.get_internal_type())
+        return (low is None or prepared >= low) and (high is None or prepared <= high)
+    return True

@@ -330,3 +330,17 @@ def test_every_admin_of_the_archive_guards_its_lookups():
         for model, model_admin in archive_admins.items()
         if not isinstance(model_admin, GuardedModelAdmin)
     } == set()
+
+
+@pytest.mark.parametrize("query", ["rights=abc", "rights=%C2%B2", "donors=abc", "donors=1,x"])
+def test_add_form_initial_values_that_are_no_keys_are_dropped(client, editor, query):
+    client.force_login(editor)
+    response = client.get(reverse("admin:accessions_record_add") + "?" + query)
+    assert response.status_code == 200
+
+
+def test_add_form_initial_values_that_are_keys_are_kept(client, editor, rights_statement):
+    client.force_login(editor)
+    url = reverse("admin:accessions_record_add") + f"?rights={rights_statement.pk}"
+    response = client.get(url)
+    assert response.context["adminform"].form.initial["rights"] == str(rights_statement.pk)
