@@ -22,7 +22,7 @@ from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
-PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 SORTS = {
     "relevance": "Relevance",
     "date": "Date, oldest first",

@@ -403,6 +403,7 @@ def test_browse_snippet_is_the_escaped_summary(client, make_record):
         ("subject=no-such-subject", "No subject is known as “no-such-subject”"),
         ("date_from=1970&date_to=1960", "The end date is before the start date."),
         ("date_from=yesterday", "“yesterday” is not a date"),
+        ("date_from=%D9%A1%D9%A9%D9%A6%D9%A2", "“١٩٦٢” is not a date"),
         ("date_to=1962-02-30", "“1962-02-30” is not a real calendar date."),
         ("date_to=1962-13", "“1962-13” is not a real calendar date."),
         ("page=999", "There is no page 999; the last is 1."),
