@@ -148,7 +148,7 @@ def public_patterns() -> list[tuple[str, list[tuple[str, str]]]]:
 
 @st.composite
 def requests(draw, *, patterns, known):
-    """(method, path, query) for one of the patterns; `known` holds real values by converter
+    """(route, method, path, query) for one of the patterns; `known` holds real values by converter
     name, so that about half the paths name something that exists."""
     route, converters = draw(st.sampled_from(patterns))
     segments = []
@@ -175,7 +175,7 @@ def requests(draw, *, patterns, known):
         pairs += [("x", "1")] * draw(st.integers(min_value=1001, max_value=1100))
     query = "&".join(f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in pairs)
     method = draw(st.sampled_from(METHODS))
-    return method, path, query
+    return route, method, path, query
 
 
 @pytest.fixture
@@ -247,7 +247,7 @@ def fuzz(archive_content, max_examples: int):
     )
     @given(requests(patterns=patterns, known=archive_content))
     def run(request):
-        method, path, query = request
+        _route, method, path, query = request
         response, errors = send(client, method, path, query)
         sent.append(request)
         if response.status_code >= 500:
@@ -275,6 +275,9 @@ def test_generated_requests_to_every_public_url_get_no_server_error(archive_cont
     sent, failures = fuzz(archive_content, REQUESTS_DEBUG_OFF)
     assert not failures, report(failures)
     assert len(sent) == REQUESTS_DEBUG_OFF
+    # Every public pattern, a new one included, got its share of the requests.
+    reached = {route for route, *_ in sent}
+    assert reached == {route for route, _ in public_patterns()}
 
 
 @pytest.mark.django_db

@@ -51,7 +51,7 @@ def test_accession_numbering_respects_numbers_already_present():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["2026-²", "2026-①", "2026-" + "9" * 30])
+@pytest.mark.parametrize("typed", ["2026-²", "2026-①", "2026-" + "9" * 15])
 def test_accession_numbers_that_are_no_ascii_number_are_not_in_the_series(typed):
     Accession.objects.create(number="2026-0041", title="Imported", date_received=date(2026, 1, 1))
     Accession.objects.create(number=typed, title="Typed", date_received=date(2026, 1, 2))
