@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 
 from accessions.catalogue.intake import create_record
 from accessions.catalogue.workflow import transition_record
@@ -17,6 +18,11 @@ SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 RECORD_PAGE_QUERIES = 4
 # The same without the scan pages: the API record, the citation downloads.
 RECORD_QUERIES = 3
+
+# Generated tests run the same examples on every run and save none between runs, so that CI
+# is reproducible and the repository gets no example database.
+hypothesis_settings.register_profile("archive", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("archive")
 
 # The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
 pytest_plugins = ["tests.smtp_server"]

@@ -2,9 +2,10 @@
 
 import io
 import struct
+import zipfile
 import zlib
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from accessions.scans.ingest import upload_from_bytes
 
@@ -80,3 +81,35 @@ def upload(data: bytes, name: str):
     file = upload_from_bytes(data)
     file.name = name
     return file
+
+
+def pdf_with_catalogue_entry(entry: bytes) -> bytes:
+    """A one-page PDF whose catalogue carries an extra entry, e.g. an OpenAction."""
+    return pdf_bytes(pages=1).replace(b"/Type /Catalog", b"/Type /Catalog " + entry, 1)
+
+
+def pdf_with_object_stream(content: bytes) -> bytes:
+    """A one-page PDF with a compressed object stream holding `content` before its xref."""
+    compressed = zlib.compress(content)
+    stream = (
+        b"99 0 obj\n<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(compressed)
+        + compressed
+        + b"\nendstream\nendobj\n"
+    )
+    data = pdf_bytes(pages=1)
+    position = data.rindex(b"xref")
+    return data[:position] + stream + data[position:]
+
+
+def zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "Not a scan.")
+    return buffer.getvalue()
+
+
+def png_with_text(text: str) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    return image_bytes("PNG", pnginfo=info)

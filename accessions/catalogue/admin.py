@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
 from accessions.catalogue.counting import EstimatedCountPaginator
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -30,6 +31,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.parameters import primary_key
 from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.staff_search import search_records
 from accessions.catalogue.views import record_page_context
@@ -43,7 +45,7 @@ from accessions.catalogue.workflow import (
 from accessions.search.indexing import update_search_index
 
 
-class EstimatedCountAdmin(admin.ModelAdmin):
+class EstimatedCountAdmin(GuardedModelAdmin):
     """A list that stays quick at a million rows: its count is estimated past a limit."""
 
     paginator = EstimatedCountPaginator
@@ -103,6 +105,7 @@ class DonorAdmin(EstimatedCountAdmin):
     search_fields = ["name", "credit"]
     prepopulated_fields = {"slug": ["name"]}
     contact_fields = ["email", "phone", "address", "contact_notes"]
+    guarded_fields = dict.fromkeys(contact_fields, "accessions.view_donor_contact")
 
     def can_see_contact(self, request) -> bool:
         return request.user.has_perm("accessions.view_donor_contact")
@@ -369,8 +372,8 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        accession_pk = request.GET.get("accession")
-        if accession_pk and str(accession_pk).isdigit():
+        accession_pk = primary_key(request.GET.get("accession", ""))
+        if accession_pk:
             accession = Accession.objects.filter(pk=accession_pk).first()
             if accession:
                 initial["accession"] = accession.pk
@@ -475,7 +478,8 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
 
     def preview_view(self, request, object_id):
         """The public page of any record, marked as a staff preview; never reachable publicly."""
-        record = record_for_page(Record.objects.all(), pk=object_id)
+        pk = primary_key(object_id)
+        record = record_for_page(Record.objects.all(), pk=pk) if pk else None
         if record is None:
             raise Http404("No record has this id.")
         if not self.has_view_permission(request, record):
@@ -489,7 +493,7 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
     def transition_view(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        record = get_object_or_404(Record, pk=object_id)
+        record = get_object_or_404(Record, pk=primary_key(object_id))
         try:
             transition_record(
                 record=record,

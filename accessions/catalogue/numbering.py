@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accessions.catalogue.models import Accession, Counter, Record
+from accessions.catalogue.parameters import whole_number
 
 RECORD_COUNTER = "record_id"
 
@@ -33,9 +34,9 @@ def next_in_series(*, counter: str, prefix: str, taken) -> int:
     that carried it is deleted.
     """
     with transaction.atomic():
-        highest = max(
-            (int(n.removeprefix(prefix)) for n in taken if n[len(prefix) :].isdigit()), default=0
-        )
+        # Staff type accession numbers: "2024-²" or a 30-digit typo is not in the series.
+        numbers = (whole_number(n.removeprefix(prefix)) for n in taken)
+        highest = max((number for number in numbers if number is not None), default=0)
         return _next_value(counter, at_least=highest)
 
 

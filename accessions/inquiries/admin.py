@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.models import Record
+from accessions.catalogue.parameters import positive_number
 from accessions.inquiries.answering import answer_inquiry, update_inquiry
 from accessions.inquiries.models import (
     MESSAGE_MAX_LENGTH,
@@ -89,7 +91,7 @@ class OutgoingEmailInline(admin.TabularInline):
 
 
 @admin.register(RightsInquiry)
-class RightsInquiryAdmin(admin.ModelAdmin):
+class RightsInquiryAdmin(GuardedModelAdmin):
     list_display = [
         "reference",
         "record_link",
@@ -102,6 +104,7 @@ class RightsInquiryAdmin(admin.ModelAdmin):
     list_filter = ["status", ("assignee", admin.RelatedOnlyFieldListFilter), AgeFilter, "outcome"]
     search_fields = ["reference"]
     list_select_related = ["record", "assignee"]
+    guarded_fields = dict.fromkeys(REQUESTER_FIELDS, DETAILS_PERMISSION)
     ordering = ["-created_at"]
     inlines = [OutgoingEmailInline, InquiryEventInline]
     actions = ["assign_to_me", "mark_in_progress", "mark_closed"]
@@ -282,7 +285,7 @@ class AnswerForm(forms.Form):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(GuardedModelAdmin):
     list_display = [
         "inquiry",
         "kind",
@@ -295,6 +298,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["inquiry__reference", "to"]
     list_select_related = ["inquiry"]
+    guarded_fields = dict.fromkeys(["to", "reply_to", "subject", "body"], DETAILS_PERMISSION)
     actions = ["resend"]
 
     # Recipients and bodies carry the requester's address and words.
@@ -329,7 +333,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(GuardedModelAdmin):
     list_display = ["name", "kind_label", "criterion_label", "recipients", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "recipients"]
@@ -375,12 +379,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         record_id = request.GET.get("record_id", "").strip()
         record, route, rules, error = None, None, [], ""
         if record_id:
-            if not record_id.isdigit():
+            if positive_number(record_id) is None:
                 error = "A record ID is a number, like 117349."
             else:
                 record = (
                     Record.objects.select_related("rights", "original_archive")
-                    .filter(record_id=int(record_id))
+                    .filter(record_id=positive_number(record_id))
                     .first()
                 )
                 if record is None:

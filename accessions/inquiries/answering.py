@@ -91,7 +91,7 @@ def answer_inquiry(*, inquiry: RightsInquiry, reply: str, user, outcome: str = "
             inquiry=inquiry,
             kind=OutgoingEmail.Kind.REPLY,
             to=[inquiry.email],
-            reply_to=", ".join(inquiry.routed_to.split(", ")[:1]),
+            reply_to=("", inquiry.routed_to.split(", ")[0]) if inquiry.routed_to else None,
             subject=f"Re: your rights inquiry {inquiry.reference}",
             body=render_to_string(
                 "emails/rights_inquiry_reply.txt", {"inquiry": inquiry, "reply": reply}

@@ -43,6 +43,19 @@ class RightsInquiryForm(forms.ModelForm):
         self.fields["message"].widget.attrs["maxlength"] = MESSAGE_MAX_LENGTH
         self.fields["intended_use"].choices = [("", "Choose…"), *RightsInquiry.IntendedUse.choices]
 
+    def clean_email(self):
+        """The address with its domain in IDNA (ASCII) form, which every mail server reads.
+
+        (The field's validator already refuses a non-ASCII part before the @, which would
+        need SMTPUTF8.)
+        """
+        local_part, _, domain = self.cleaned_data["email"].rpartition("@")
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise forms.ValidationError(self.fields["email"].error_messages["invalid"]) from None
+        return f"{local_part}@{ascii_domain.lower()}"
+
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):

@@ -242,7 +242,10 @@ class OutgoingEmail(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     from_email = models.CharField(max_length=254)
     to = models.TextField(help_text="Recipients, comma-separated.")
+    # The Reply-To address and its display name, kept apart: a header built from one string
+    # would read a crafted name ("A, <b@c>") as a second address.
     reply_to = models.CharField(max_length=500, blank=True)
+    reply_to_name = models.CharField(max_length=200, blank=True)
     subject = models.CharField(max_length=255)
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

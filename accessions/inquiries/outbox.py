@@ -4,6 +4,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -33,15 +34,20 @@ def queue_email(
     to: list[str],
     subject: str,
     body: str,
-    reply_to: str = "",
+    reply_to: tuple[str, str] | None = None,
 ) -> OutgoingEmail:
-    """Store one email as pending; the caller schedules delivery once its transaction commits."""
+    """Store one email as pending; the caller schedules delivery once its transaction commits.
+
+    `reply_to` is a (display name, address) pair.
+    """
+    reply_to_name, reply_to_address = reply_to or ("", "")
     return OutgoingEmail.objects.create(
         inquiry=inquiry,
         kind=kind,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=", ".join(to),
-        reply_to=reply_to,
+        reply_to=reply_to_address,
+        reply_to_name=one_line(reply_to_name, 200),
         subject=one_line(subject, 255),
         body=body,
         next_attempt_at=timezone.now(),
@@ -54,7 +60,9 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
         body=email.body,
         from_email=email.from_email,
         to=email.recipient_list,
-        reply_to=[email.reply_to] if email.reply_to else [],
+        reply_to=[Address(display_name=email.reply_to_name, addr_spec=email.reply_to)]
+        if email.reply_to
+        else [],
         headers={"X-Rights-Inquiry": email.inquiry.reference},
     )
 

@@ -1,7 +1,6 @@
 """Receive a rights inquiry: check limits, save it with its two emails, then send them."""
 
 from datetime import timedelta
-from email.utils import formataddr
 
 from django.conf import settings
 from django.db import transaction
@@ -90,7 +89,7 @@ def submit_inquiry(
             inquiry=inquiry,
             kind=OutgoingEmail.Kind.ROUTED,
             to=route.recipients,
-            reply_to=formataddr((name, email)),
+            reply_to=(name, email),
             subject=f"Rights inquiry {inquiry.reference}: record {record.record_id}, {title}",
             body=render_to_string("emails/rights_inquiry_routed.txt", context),
         )

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.models import Record
 from accessions.scans.ingest import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.scans.models import Scan, ScanPage
@@ -139,7 +140,17 @@ class MultipleFileField(forms.FileField):
         files = [item for item in (data if isinstance(data, (list, tuple)) else [data]) if item]
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+        cleaned, errors = [], []
+        for item in files:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as error:
+                # Several files at once: say which one ("The submitted file is empty").
+                name = getattr(item, "name", "") or "A file"
+                errors += [f"{name}: {message}" for message in error.messages]
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
 
 
 class AttachScansForm(forms.Form):
@@ -165,7 +176,7 @@ class AttachScansForm(forms.Form):
 
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(GuardedModelAdmin):
     list_display = [
         "__str__",
         "record_link",

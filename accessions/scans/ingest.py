@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from PIL import Image, UnidentifiedImageError
 
+from accessions.scans.active_content import image_polyglot, pdf_active_content, zip_appended
 from accessions.scans.derivatives import ORIENTATION_TAG, PDF_MAX_DPI
 from accessions.scans.models import ZOOM_EDGE, Scan, ScanPage, scan_storage
 from accessions.scans.tasks import enqueue_derivatives
@@ -79,8 +80,15 @@ def inspect_upload(upload, *, name: str) -> InspectedScan:
     if head.startswith(b"%PDF-"):
         inspected = _inspect_pdf(upload, name=name)
         found = "PDF"
+        also = "a ZIP archive" if zip_appended(upload) else None
     else:
         inspected, found = _inspect_image(upload, name=name)
+        also = image_polyglot(upload)
+    if also:
+        raise ScanRejected(
+            f"{name} is a {found} file that is also {also}; such a file can run code in a "
+            "browser. Save the scan again as a plain image or PDF and attach that."
+        )
     claimed = CLAIMED_BY_EXTENSION.get(Path(name).suffix.lower())
     if claimed and claimed != found:
         raise ScanRejected(
@@ -174,7 +182,14 @@ def _pdf_render_scale(width_points: float, height_points: float) -> float:
 
 
 def _inspect_pdf(upload, *, name: str) -> InspectedScan:
-    document = _open_pdf(upload.read(), name=name)
+    data = upload.read()
+    if active := pdf_active_content(data):
+        raise ScanRejected(
+            f"{name} is a PDF with active content ({active}: scripts, actions or embedded "
+            "files), which a scan never needs. Print or export it to a plain PDF and attach "
+            "that."
+        )
+    document = _open_pdf(data, name=name)
     try:
         count = len(document)
         if count == 0:

@@ -8,6 +8,7 @@ from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
@@ -38,6 +39,9 @@ def serve_scan_file(name: str, *, download_name: str | None = None):
     if settings.SCANS_SENDFILE_HEADER:
         response = HttpResponse(content_type=content_type)
         response[settings.SCANS_SENDFILE_HEADER] = settings.SCANS_SENDFILE_PREFIX + name
+        if download_name is not None:
+            # The web server sends the body; the headers are still ours.
+            response["Content-Disposition"] = content_disposition_header(True, download_name)
     else:
         response = FileResponse(
             scan_storage.open(name, "rb"),

@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Exists, IntegerField, OuterRef, Subqu
 from django.db.models.expressions import RawSQL
 
 from accessions.catalogue.models import Collection, Record
+from accessions.catalogue.parameters import primary_key
 from accessions.search.indexing import ENTRIES_TOTAL
 from accessions.search.models import Facet, SearchEntry, SearchFacet, SearchFacetTotal, facet_key
 
@@ -59,8 +60,11 @@ class Position:
         """The position a token names; None for anything that is not one of ours."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            day, _, pk = raw.partition("~")
-            return cls(datetime.date.fromisoformat(day) if day else None, int(pk))
+            day, _, pk_text = raw.partition("~")
+            pk = primary_key(pk_text)
+            if pk is None:
+                return None
+            return cls(datetime.date.fromisoformat(day) if day else None, pk)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             return None
 

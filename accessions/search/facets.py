@@ -28,6 +28,9 @@ class FacetDefinition:
     key: str = "slug"
     # What the public sees; donors are shown by their public credit, never their contacts.
     name_sql: str = "name"
+    # Reference data anyone may know (the ISO languages), rather than names staff made:
+    # a value no published record carries is still a value, not an unknown one.
+    is_reference_list: bool = False
 
     @property
     def table(self) -> str:
@@ -35,7 +38,9 @@ class FacetDefinition:
 
 
 FACETS = [
-    FacetDefinition("language", Facet.LANGUAGE, Language, "Language", key="code"),
+    FacetDefinition(
+        "language", Facet.LANGUAGE, Language, "Language", key="code", is_reference_list=True
+    ),
     FacetDefinition("collection", Facet.COLLECTION, Collection, "Collection"),
     FacetDefinition("subject", Facet.SUBJECT, Subject, "Subject"),
     FacetDefinition("place", Facet.PLACE, Place, "Place"),
@@ -47,7 +52,12 @@ FACETS = [
     FacetDefinition("classification", Facet.CLASSIFICATION, Classification, "Classification"),
     FacetDefinition("type", Facet.TYPE, DocumentType, "Type"),
     FacetDefinition(
-        "has_translation", Facet.TRANSLATION, Language, "Has a translation in", key="code"
+        "has_translation",
+        Facet.TRANSLATION,
+        Language,
+        "Has a translation in",
+        key="code",
+        is_reference_list=True,
     ),
 ]
 FACETS_BY_PARAM = {definition.param: definition for definition in FACETS}

@@ -14,14 +14,15 @@ from django.db import connection
 from django.db.models import F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
-from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
+from accessions.catalogue.parameters import PAGE_LIMIT, page_number
+from accessions.search.facets import FACETS, FACETS_BY_NUMBER, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
 from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
-PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 SORTS = {
     "relevance": "Relevance",
     "date": "Date, oldest first",
@@ -119,12 +120,15 @@ class Remainder(Func):
 
 class SearchForm(forms.Form):
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
-    page = forms.IntegerField(
-        min_value=1,
-        max_value=100_000,
-        required=False,
-        error_messages={"invalid": "The page must be a whole number."},
-    )
+    page = forms.CharField(required=False, strip=True)
+
+    def clean_page(self):
+        number = page_number(self.cleaned_data)
+        if number is None:
+            raise forms.ValidationError(
+                f"The page must be a whole number from 1 to {PAGE_LIMIT:,}.", code="invalid"
+            )
+        return number
 
     def clean(self):
         cleaned = super().clean()
@@ -135,9 +139,17 @@ class SearchForm(forms.Form):
         return cleaned
 
     def _resolve_facet_values(self, cleaned):
-        """Turn slugs into labelled ids with one query; unknown values are errors."""
+        """Turn slugs into labelled ids with one query; unknown values are errors.
+
+        A name staff made that no published record carries is unknown too: it would show
+        what unpublished records are about.
+        """
         wanted = {d: cleaned[d.param] for d in FACETS if cleaned.get(d.param)}
-        found = lookup_values(wanted, by="key")
+        found = {
+            (number, key): label
+            for (number, key), label in lookup_values(wanted, by="key").items()
+            if label.total > 0 or FACETS_BY_NUMBER[number].is_reference_list
+        }
         for definition, keys in wanted.items():
             missing = [key for key in keys if (definition.facet.value, key) not in found]
             if missing:

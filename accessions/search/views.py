@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.parameters import page_number
 from accessions.scans.views import first_page_thumbnails
 from accessions.search.browse import (
     Position,
@@ -40,8 +41,9 @@ def search_facet(request, param: str):
     within = request.GET.get("within", "")[:100]
     # `page` here pages the values; the search's own page does not apply to them.
     params = request.GET.copy()
-    page_text = params.pop("page", ["1"])[-1]
-    page = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
+    # A page past the end or no page at all shows the first; these links are not bookmarks.
+    page = page_number(request.GET) or 1
+    params.pop("page", None)
     result = facet_values(params, param=param, within=within, page=page)
     return render(
         request,

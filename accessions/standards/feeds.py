@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from accessions.catalogue.models import Collection, Record
 from accessions.search.browse import visible_collections
+from accessions.standards.xml_text import xml_text
 
 FEED_LENGTH = 50
 
@@ -22,13 +23,15 @@ class RecentDocumentsFeed(Feed):
             return None
         return get_object_or_404(visible_collections(), slug=slug)
 
+    # Every text goes through xml_text: Django's feed writer refuses the control characters
+    # that staff text pasted from old word processors may hold, with a server error.
     def title(self, collection):
         if collection:
-            return f"{collection.name}: newly published documents | {settings.SITE_NAME}"
+            return xml_text(f"{collection.name}: newly published documents | {settings.SITE_NAME}")
         return f"Newly published documents | {settings.SITE_NAME}"
 
     def subtitle(self, collection):
-        return collection.description if collection and collection.description else None
+        return xml_text(collection.description) if collection and collection.description else None
 
     def link(self, collection):
         return collection.get_absolute_url() if collection else reverse("accessions:home")
@@ -46,10 +49,10 @@ class RecentDocumentsFeed(Feed):
         )[:FEED_LENGTH]
 
     def item_title(self, record):
-        return record.title
+        return xml_text(record.title)
 
     def item_description(self, record):
-        return record.summary
+        return xml_text(record.summary)
 
     def item_pubdate(self, record):
         return record.published_at
@@ -58,7 +61,7 @@ class RecentDocumentsFeed(Feed):
         return record.updated_at
 
     def item_author_name(self, record):
-        return "; ".join(agent.name for agent in record.authors.all()) or None
+        return xml_text("; ".join(agent.name for agent in record.authors.all())) or None
 
     def item_categories(self, record):
-        return [subject.name for subject in record.subjects.all()]
+        return [xml_text(subject.name) for subject in record.subjects.all()]

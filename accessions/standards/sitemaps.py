@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from accessions.catalogue.models import SITEMAP_SECTION_SIZE as SECTION_SIZE
 from accessions.catalogue.models import Record
 from accessions.search.browse import visible_collections
+from accessions.standards.xml_text import xml_text
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -107,7 +108,7 @@ def records(request, number: int):
 def collections(request):
     absolute = request.build_absolute_uri
     urls = [
-        f"<url><loc>{escape(absolute(collection.get_absolute_url()))}</loc>"
+        f"<url><loc>{escape(xml_text(absolute(collection.get_absolute_url())))}</loc>"
         "<changefreq>weekly</changefreq></url>"
         for collection in visible_collections().only("slug").order_by("slug")
     ]

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.transfer.exporting import STAFF_COLUMNS, export_response
 from accessions.transfer.formats import FORMATS
 from accessions.transfer.jobs import preview_import, start_import
@@ -35,7 +36,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(GuardedModelAdmin):
     list_display = [
         "original_name",
         "status",
@@ -49,6 +50,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         "job_link",
     ]
     list_filter = ["status", "format"]
+    # The file is private (PrivateImportStorage has no URL): its page shows the name only.
+    exclude = ["file"]
     change_list_template = "admin/accessions/importjob/change_list.html"
 
     def may_import(self, request) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 
 from accessions.catalogue.models import Record, RecordText
-from accessions.transfer.formats import MANY_FIELDS, MULTI_SEPARATOR
+from accessions.transfer.formats import MANY_FIELDS, MULTI_SEPARATOR, guard_cell
 
 CHUNK_SIZE = 1000
 PUBLIC_COLUMNS = (
@@ -81,12 +81,13 @@ def csv_lines(records: QuerySet, columns: tuple[str, ...]) -> Iterator[str]:
     yield writer.writerow(columns)
     for record in iter_records(records):
         values = record_values(record, columns)
-        yield writer.writerow(
-            [
-                MULTI_SEPARATOR.join(value) if isinstance(value, list) else value
-                for value in values.values()
-            ]
-        )
+        yield writer.writerow([_cell(value) for value in values.values()])
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return guard_cell(MULTI_SEPARATOR.join(value))
+    return guard_cell("" if value is None else str(value))
 
 
 def json_chunks(records: QuerySet, columns: tuple[str, ...]) -> Iterator[str]:

@@ -5,6 +5,7 @@ the field names as column names; multi-values are separated by “|”.
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +33,20 @@ RECORD_FIELDS = (
     "text",
 )
 MULTI_SEPARATOR = "|"
+# A spreadsheet runs a cell that begins with one of these as a formula. The export writes
+# such a cell after an apostrophe, and after one more any cell that already began with
+# apostrophes before one of them, so that the import can take exactly one away again.
+FORMULA_START = re.compile(r"^'*[=+\-@]")
+
+
+def guard_cell(value: str) -> str:
+    """The cell as the export writes it: never the start of a spreadsheet formula."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def unguard_cell(value: str) -> str:
+    """The cell as it was before guard_cell."""
+    return value[1:] if value.startswith("'") and FORMULA_START.match(value) else value
 
 
 def split_pipes(value: str) -> list[str]:
@@ -65,6 +80,8 @@ class Format:
     # Rights given as a full statement (Wilson) may create a statement; by name they may not.
     creates_rights: bool = False
     null_words: frozenset[str] = field(default_factory=frozenset)
+    # Our own export guards cells against spreadsheet formulas (guard_cell).
+    guards_formulas: bool = False
 
     def field_for(self, column: str) -> str | None:
         return self.columns.get(column)
@@ -94,6 +111,7 @@ NATIVE = Format(
     columns={name: name for name in (*RECORD_FIELDS, "status")},
     # A file that only updates records by record_id may leave the title out.
     required=(),
+    guards_formulas=True,
 )
 
 WILSON = Format(

@@ -15,7 +15,14 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from accessions.catalogue.models import Record
-from accessions.transfer.formats import FOREIGN_FIELDS, MANY_FIELDS, TEXT_FIELDS, Format
+from accessions.catalogue.parameters import INTEGER_LIMIT, positive_number
+from accessions.transfer.formats import (
+    FOREIGN_FIELDS,
+    MANY_FIELDS,
+    TEXT_FIELDS,
+    Format,
+    unguard_cell,
+)
 from accessions.transfer.plan import (
     MAX_LENGTHS,
     TEXT_COLUMNS,
@@ -62,6 +69,8 @@ class RowParser:
             row.error("", f"has {extra_cells} more cell(s) than the header has columns.")
         for index, column, name in self.fields:
             value = cells[index].strip()
+            if fmt.guards_formulas:
+                value = unguard_cell(value)
             if fmt.null_words and value.upper() in fmt.null_words:
                 value = ""
             if name in TEXT_FIELDS:
@@ -117,10 +126,15 @@ class RowParser:
     def _other(row: PlannedRow, column: str, name: str, value: str) -> None:
         if name == "record_id":
             if value:
-                if not value.isdigit() or int(value) <= 0:
-                    row.error(column, f"“{value}” is not a record id (a positive whole number).")
+                record_id = positive_number(value)
+                if record_id is None:
+                    row.error(
+                        column,
+                        f"“{value[:40]}” is not a record id "
+                        f"(a whole number from 1 to {INTEGER_LIMIT:,}).",
+                    )
                 else:
-                    row.record_id = int(value)
+                    row.record_id = record_id
         elif name == "text":
             row.main_text = value
         elif name == "original_upload_date":

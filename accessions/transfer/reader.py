@@ -23,15 +23,10 @@ SIGNATURES = (
     (b"GIF8", "a GIF image, not a CSV file"),
 )
 
-# csv's default field limit (128 KiB) is too small for full translated texts.
-csv.field_size_limit(16 * 1024 * 1024)
-
-
-class _Decoder(io.TextIOWrapper):
-    """A text view of the caller's binary file that leaves the file open when discarded."""
-
-    def close(self):
-        pass
+# csv's default field limit (128 KiB) is too small for full translated texts; a larger
+# cell is a mistake (a whole file pasted into one cell), refused with this limit.
+CELL_LIMIT = 512 * 1024
+csv.field_size_limit(CELL_LIMIT)
 
 
 class ImportFileError(Exception):
@@ -75,6 +70,20 @@ def check_binary_head(head: bytes) -> None:
         raise ImportFileError("This is a binary file, not a CSV text file.")
 
 
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    """The file's lines as text, decoded one at a time so that an undecodable byte is
+    reported on its own line (a decoder reading ahead in blocks names an earlier one)."""
+    for number, line in enumerate(stream, start=1):
+        try:
+            yield line.removeprefix(codecs.BOM_UTF8 if number == 1 else b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"The file is not UTF-8 text (an undecodable byte on line {number}). "
+                "Save it as CSV (UTF-8) and upload it again.",
+                line=number,
+            ) from None
+
+
 class CsvSource:
     """Iterate over a CSV file's rows as dicts, streaming from a binary file object.
 
@@ -95,8 +104,7 @@ class CsvSource:
         stream.seek(0)
         check_binary_head(stream.read(SNIFF_BYTES))
         stream.seek(0)
-        self._text = _Decoder(stream, encoding="utf-8-sig", newline="", errors="strict")
-        self._reader = csv.reader(self._text)
+        self._reader = csv.reader(_decoded_lines(stream))
         header = self._next_raw()
         if header is None:
             raise ImportFileError("The file has no header row.")
@@ -115,13 +123,13 @@ class CsvSource:
             return next(self._reader)
         except StopIteration:
             return None
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                f"The file is not UTF-8 text (an undecodable byte near line "
-                f"{self._reader.line_num + 1}). Save it as CSV (UTF-8) and upload it again.",
-                line=self._reader.line_num + 1,
-            ) from None
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise ImportFileError(
+                    f"A cell ending on line {self._reader.line_num} is longer than "
+                    f"{CELL_LIMIT:,} characters, the most a cell may hold.",
+                    line=self._reader.line_num,
+                ) from None
             raise ImportFileError(
                 f"The file is not valid CSV near line {self._reader.line_num}: {error}.",
                 line=self._reader.line_num,

@@ -3,8 +3,11 @@
 from datetime import date
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.intake import create_accession
 from accessions.models import Accession, Donor, Record
 
@@ -241,3 +244,103 @@ def test_record_id_cannot_be_changed_after_creation(client, editor, make_record)
         .form
     )
     assert "record_id" not in form.fields
+
+
+@pytest.mark.parametrize("object_id", ["abc", "²", "1.5", "9" * 30])
+def test_preview_and_transition_of_an_id_that_is_no_number_are_not_found(client, editor, object_id):
+    client.force_login(editor)
+    preview = client.get(f"/admin/accessions/record/{object_id}/preview/")
+    assert preview.status_code == 404
+    transition = client.post(f"/admin/accessions/record/{object_id}/transition/publish/")
+    assert transition.status_code == 404
+
+
+def test_an_accession_parameter_that_is_no_number_is_ignored(client, cataloguer):
+    client.force_login(cataloguer)
+    for value in ["abc", "²", "9" * 30]:
+        response = client.get(reverse("admin:accessions_record_add"), {"accession": value})
+        assert response.status_code == 200
+
+
+def _staff_with(django_user_model, *codenames):
+    user = django_user_model.objects.create_user(username="limited", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="accessions", codename__in=codenames)
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "email__startswith=secret",
+        "email=secret-contact@example.net",
+        "phone__contains=555",
+        "address__icontains=lane",
+        "contact_notes__isnull=False",
+    ],
+)
+def test_filters_on_donor_contact_fields_are_refused_without_the_permission(
+    client, cataloguer, rights_manager, funder, lookup
+):
+    url = reverse("admin:accessions_donor_changelist") + "?" + lookup
+    client.force_login(cataloguer)
+    assert client.get(url).status_code == 400
+    client.force_login(rights_manager)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changelist", "permissions", "lookup"),
+    [
+        ("routingrule", ["view_routingrule"], "donor__email__startswith=secret"),
+        ("routingrule", ["view_routingrule"], "donor__phone__contains=555"),
+        ("record", ["view_record"], "donors__email__startswith=secret"),
+        ("rightsinquiry", ["view_rightsinquiry"], "email__startswith=a"),
+        ("rightsinquiry", ["view_rightsinquiry"], "name__icontains=a"),
+        ("rightsinquiry", ["view_rightsinquiry"], "client_ip__startswith=1"),
+        ("rightsinquiry", ["view_rightsinquiry"], "emails__body__contains=a"),
+    ],
+)
+def test_filters_reaching_guarded_fields_through_any_admin_are_refused(
+    client, django_user_model, changelist, permissions, lookup
+):
+    client.force_login(_staff_with(django_user_model, *permissions))
+    url = reverse(f"admin:accessions_{changelist}_changelist")
+    assert client.get(url).status_code == 200
+    assert client.get(url + "?" + lookup).status_code == 400
+
+
+def test_filters_on_unguarded_fields_still_work(client, cataloguer, funder):
+    client.force_login(cataloguer)
+    url = reverse("admin:accessions_donor_changelist")
+    assert client.get(url + "?is_funder__exact=1").status_code == 200
+    assert client.get(url + "?name__startswith=Example").status_code == 200
+
+
+def test_every_admin_of_the_archive_guards_its_lookups():
+    archive_admins = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "accessions"
+    }
+    assert archive_admins
+    assert {
+        model.__name__
+        for model, model_admin in archive_admins.items()
+        if not isinstance(model_admin, GuardedModelAdmin)
+    } == set()
+
+
+@pytest.mark.parametrize("query", ["rights=abc", "rights=%C2%B2", "donors=abc", "donors=1,x"])
+def test_add_form_initial_values_that_are_no_keys_are_dropped(client, editor, query):
+    client.force_login(editor)
+    response = client.get(reverse("admin:accessions_record_add") + "?" + query)
+    assert response.status_code == 200
+
+
+def test_add_form_initial_values_that_are_keys_are_kept(client, editor, rights_statement):
+    client.force_login(editor)
+    url = reverse("admin:accessions_record_add") + f"?rights={rights_statement.pk}"
+    response = client.get(url)
+    assert response.context["adminform"].form.initial["rights"] == str(rights_statement.pk)

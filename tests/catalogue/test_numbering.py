@@ -50,6 +50,14 @@ def test_accession_numbering_respects_numbers_already_present():
     assert next_accession_number(2026) == "2026-0042"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["2026-²", "2026-①", "2026-" + "9" * 15])
+def test_accession_numbers_that_are_no_ascii_number_are_not_in_the_series(typed):
+    Accession.objects.create(number="2026-0041", title="Imported", date_received=date(2026, 1, 1))
+    Accession.objects.create(number=typed, title="Typed", date_received=date(2026, 1, 2))
+    assert next_accession_number(2026) == "2026-0042"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_assignment_never_hands_out_the_same_number():
     if connection.vendor != "postgresql":

@@ -251,3 +251,49 @@ def test_a_staff_title_with_line_breaks_cannot_break_the_subject(post, make_reco
     assert "Telegram Bcc: victim@example.com" in routed.message["Subject"]
     assert routed.message["Bcc"] is None
     assert routed.rcpt_tos == ["rights@example.org"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ада, <evil@example.com>",
+        "Évelyne <evil@example.com>, victim@example.com",
+        '"Ну" <evil@example.com>',
+    ],
+)
+def test_a_non_ascii_name_crafted_as_an_address_list_stays_one_reply_to_address(
+    post, make_record, smtp_server, name
+):
+    assert post(make_record(), {**VALID, "name": name}).status_code == 302
+    routed = smtp_server.received[0]
+    (address,) = routed.message["Reply-To"].addresses
+    assert address.addr_spec == "ada@example.edu"
+    # Folding a long encoded name may add a space between its words; no more than that.
+    assert address.display_name.replace(" ", "") == name.replace(" ", "")
+    assert routed.message["Bcc"] is None
+    assert routed.rcpt_tos == ["rights@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("user@exämple.org", "user@xn--exmple-cua.org"),
+        ("user@BÜCHER.example", "user@xn--bcher-kva.example"),
+        ("user@xn--exmple-cua.org", "user@xn--exmple-cua.org"),
+    ],
+)
+def test_an_internationalised_email_domain_is_accepted_in_its_ascii_form(
+    post, make_record, smtp_server, typed, stored
+):
+    assert post(make_record(), {**VALID, "email": typed}).status_code == 302
+    assert RightsInquiry.objects.get().email == stored
+    routed, acknowledgement = smtp_server.received
+    assert routed.message["Reply-To"].addresses[0].addr_spec == stored
+    assert acknowledgement.rcpt_tos == [stored]
+
+
+def test_a_non_ascii_local_part_is_refused_with_a_message(post, make_record, smtp_server):
+    response = post(make_record(), {**VALID, "email": "jürgen@example.org"})
+    assert response.status_code == 400
+    assert "Please give a valid email address" in response.content.decode()
+    assert not RightsInquiry.objects.exists()

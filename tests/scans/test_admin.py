@@ -201,3 +201,18 @@ def test_a_file_already_on_the_record_is_refused_with_its_name(client, make_reco
     assert response.status_code == 400
     assert "again.jpg is already attached to this record as “Envelope”" in response.content.decode()
     assert record.scans.count() == 1
+
+
+def test_an_empty_file_among_several_is_named_in_the_refusal(client, make_record, cataloguer):
+    record = make_record(status="draft")
+    client.force_login(cataloguer)
+    response = client.post(
+        attach_url(record),
+        {
+            "files": files(("good.jpg", image_bytes("JPEG")), ("blank-page.jpg", b"")),
+            "kind": "original",
+        },
+    )
+    assert response.status_code == 400
+    assert "blank-page.jpg: The submitted file is empty." in response.content.decode()
+    assert not Scan.objects.exists()

@@ -17,8 +17,12 @@ from tests.scan_files import (
     image_bytes,
     multipage_tiff_bytes,
     pdf_bytes,
+    pdf_with_catalogue_entry,
+    pdf_with_object_stream,
     png_bomb_bytes,
+    png_with_text,
     upload,
+    zip_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +68,35 @@ HOSTILE = [
     ("locked.pdf", encrypted_pdf_bytes(), "is an encrypted PDF"),
     ("empty.pdf", b"", "is empty"),
     ("animation.gif", image_bytes("GIF"), "is a GIF image"),
+    (
+        "open-action.pdf",
+        pdf_with_catalogue_entry(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"),
+        r"active content \(/JavaScript",
+    ),
+    (
+        "escaped-name.pdf",
+        pdf_with_catalogue_entry(b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>"),
+        r"active content \(/JavaScript",
+    ),
+    (
+        "launch.pdf",
+        pdf_with_catalogue_entry(b"/OpenAction << /S /Launch /F (calc.exe) >>"),
+        r"active content \(/Launch",
+    ),
+    (
+        "hidden-in-object-stream.pdf",
+        pdf_with_object_stream(b"5 0 << /S /JavaScript /JS (app.alert(1)) >>"),
+        r"active content \(/JavaScript",
+    ),
+    (
+        "attachment.pdf",
+        pdf_with_catalogue_entry(b"/Names << /EmbeddedFiles 9 0 R >>"),
+        r"active content \(/EmbeddedFiles",
+    ),
+    ("page.jpg", image_bytes("JPEG") + b"<html><script>alert(1)</script>", "also an HTML page"),
+    ("comment.png", png_with_text("<script>alert(1)</script>"), "also an HTML page"),
+    ("archive.jpg", image_bytes("JPEG") + zip_bytes(), "also a ZIP archive"),
+    ("archive.pdf", pdf_bytes(pages=1) + zip_bytes(), "also a ZIP archive"),
 ]
 
 
@@ -287,3 +320,23 @@ def test_jpeg_rotated_by_its_exif_orientation_is_shown_upright(
     with Image.open(scan_storage.path(page.web_image)) as web:
         assert web.size == (400, 800)
     assert scan_storage.open(scan.file.name).read() == buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pdf_with_catalogue_entry(b"/OpenAction [3 0 R /Fit]"),
+        pdf_with_catalogue_entry(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >> /Info (JSON)"),
+        pdf_with_object_stream(b"5 0 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+    ],
+)
+def test_a_pdf_whose_only_action_opens_a_page_is_accepted(record, data):
+    scan = attach(record, data, "scan.pdf")
+    assert scan.page_count == 1
+
+
+def test_image_metadata_in_xml_is_no_html(record):
+    scan = attach(
+        record, png_with_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>'), "a.png"
+    )
+    assert scan.page_count == 1

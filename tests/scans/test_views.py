@@ -333,3 +333,23 @@ def test_iiif_prezi3_refuses_a_broken_manifest(client, scanned):
     result = validate_with_iiif_prezi3(json.dumps(data).encode())
     assert result.returncode == 1
     assert "width" in result.stdout.decode()
+
+
+@pytest.mark.parametrize("sendfile_header", ["", "X-Accel-Redirect"])
+def test_originals_are_always_sent_as_attachments(
+    client, scanned, settings, cataloguer, sendfile_header
+):
+    settings.SCANS_SENDFILE_HEADER = sendfile_header
+    open_rights = RightsStatement.objects.create(
+        name="CC BY",
+        statement="Reuse with credit.",
+        uri="https://creativecommons.org/licenses/by/4.0/",
+    )
+    _, scan = scanned(title="Open letter", rights=open_rights)
+    public = client.get(reverse("accessions:scan_original", args=[scan.pk]))
+    client.force_login(cataloguer)
+    staff = client.get(reverse("admin:accessions_scan_original", args=[scan.pk]))
+    for response in (public, staff):
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == 'attachment; filename="letter.pdf"'
+        assert response["X-Content-Type-Options"] == "nosniff"

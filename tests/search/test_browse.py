@@ -1,5 +1,7 @@
 """Browsing: kept counts on the home and collection pages, collection pages paged by position."""
 
+import base64
+
 import pytest
 
 from accessions.models import Collection
@@ -106,6 +108,10 @@ def test_position_tokens_round_trip_and_refuse_garbage():
         assert Position.from_token(position.token()) == position
     for garbage in ("", "!!!", "eA", "MjAwMC0xMy0wMX4x", "fng"):
         assert Position.from_token(garbage) is None
+    # Numbers that int() reads but no primary key is: other scripts' digits, signs, overflow.
+    for pk in ("٣", " 7", "-7", "1_000", "9" * 30):
+        token = base64.urlsafe_b64encode(f"~{pk}".encode()).decode()
+        assert Position.from_token(token) is None
 
 
 def test_home_and_collection_list_run_a_fixed_number_of_queries(

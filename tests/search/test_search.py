@@ -403,16 +403,17 @@ def test_browse_snippet_is_the_escaped_summary(client, make_record):
         ("subject=no-such-subject", "No subject is known as “no-such-subject”"),
         ("date_from=1970&date_to=1960", "The end date is before the start date."),
         ("date_from=yesterday", "“yesterday” is not a date"),
+        ("date_from=%D9%A1%D9%A9%D9%A6%D9%A2", "“١٩٦٢” is not a date"),
         ("date_to=1962-02-30", "“1962-02-30” is not a real calendar date."),
         ("date_to=1962-13", "“1962-13” is not a real calendar date."),
         ("page=999", "There is no page 999; the last is 1."),
-        ("page=abc", "The page must be a whole number."),
-        ("page=0", "greater than or equal to 1"),
+        ("page=abc", "The page must be a whole number from 1 to 100,000."),
+        ("page=0", "The page must be a whole number from 1 to 100,000."),
+        ("page=%C2%B2", "The page must be a whole number from 1 to 100,000."),
+        ("page=" + "9" * 30, "The page must be a whole number from 1 to 100,000."),
         ("sort=price", "Select a valid choice."),
         ("q=" + "x" * 501, "at most 500 characters"),
         ("q=the", "too common to search for"),
-        ("q=%00treaty", "Null characters are not allowed."),
-        ("subject=%00", "Null characters are not allowed."),
         ("language=" + "&language=".join(f"l{i}" for i in range(60)), "at most 50 values"),
     ],
 )
@@ -581,3 +582,20 @@ def test_show_all_counts_equal_a_brute_force_count_under_the_other_filters(
     shown = {(param, value.value): value.count for value in result.facets[0].values}
     expected = {key: n for key, n in brute_force_counts(params).items() if key[0] == param}
     assert shown == expected
+
+
+@pytest.mark.parametrize("path", ["/search/", "/api/records/", "/search/export.csv"])
+def test_a_term_only_unpublished_records_carry_is_as_unknown_as_one_that_does_not_exist(
+    client, make_record, path
+):
+    make_record(title="Published")
+    secret = Subject.objects.create(name="Operation Nightjar", slug="operation-nightjar")
+    make_record(status="draft", title="Draft", subjects=[secret])
+    make_record(status="in_review", title="In review", subjects=[secret])
+    hidden = client.get(path, {"subject": "operation-nightjar"})
+    missing = client.get(path, {"subject": "no-such-subject"})
+    assert hidden.status_code == missing.status_code == 400
+    assert "Operation Nightjar" not in hidden.content.decode()
+    assert hidden.content.decode().replace("operation-nightjar", "no-such-subject") == (
+        missing.content.decode()
+    )

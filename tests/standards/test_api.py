@@ -116,7 +116,17 @@ def test_next_and_previous_links_keep_the_filters(client, catalogue):
 
 
 @pytest.mark.parametrize(
-    ("page", "status"), [("0", 400), ("-1", 400), ("two", 400), ("1.5", 400), ("99", 404)]
+    ("page", "status"),
+    [
+        ("0", 400),
+        ("-1", 400),
+        ("two", 400),
+        ("1.5", 400),
+        ("²", 400),
+        ("①", 400),
+        ("9" * 30, 400),
+        ("99", 404),
+    ],
 )
 def test_bad_page_numbers_get_a_clear_json_error(client, make_record, page, status):
     make_record()

@@ -91,3 +91,18 @@ def test_feed_query_count_does_not_grow_with_entries(
     with django_assert_num_queries(3):
         response = client.get(FEED)
     assert len(feedparser.parse(response.content).entries) == 6
+
+
+def test_control_characters_in_staff_text_do_not_break_the_feed(client, make_record):
+    collection = Collection.objects.create(name="Cables\x0b", slug="cables")
+    make_record(
+        title="Title\x0b one",
+        collections=[collection],
+        summary="Line one\x0bline two\x1f",
+        authors=[Agent.objects.create(name="Agent\x01")],
+        subjects=[Subject.objects.create(name="Subject\x02")],
+    )
+    for query in ("", "?collection=cables"):
+        parsed = read_feed(client, query)
+        assert parsed.entries[0].title == "Title one"
+        assert parsed.entries[0].summary == "Line oneline two"

@@ -361,6 +361,27 @@ def expired_token() -> str:
             "idDoesNotExist",
         ),
         (
+            {
+                "verb": "GetRecord",
+                "identifier": "oai:archive.example.org:²",
+                "metadataPrefix": "oai_dc",
+            },
+            "idDoesNotExist",
+        ),
+        (
+            {"verb": "ListMetadataFormats", "identifier": "oai:archive.example.org:①"},
+            "idDoesNotExist",
+        ),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2024-W01-1"}, "badArgument"),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "２０２４-01-01"},
+            "badArgument",
+        ),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "9999-12-31"},
+            "noRecordsMatch",
+        ),
+        (
             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "no-such-set"},
             "noRecordsMatch",
         ),
@@ -445,3 +466,25 @@ def test_list_records_query_count_does_not_grow_with_the_page(
     with django_assert_num_queries(4):
         response = client.get("/oai/", {"verb": "ListRecords", "metadataPrefix": "oai_dc"})
     assert response.content.count(b"<record>") == 7
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "9999-12-31T23:59:59Z"])
+def test_until_the_calendars_last_day_includes_every_record(oai, make_record, until):
+    record = make_record()
+    start = "0001-01-01" if len(until) == 10 else "0001-01-01T00:00:00Z"
+    tree = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", until=until)
+    assert identifiers(tree) == [oai_id(record)]
+    tree = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", until=until, **{"from": start})
+    assert identifiers(tree) == [oai_id(record)]
+
+
+@pytest.mark.parametrize("value", ["\uffff", "a\ufffeb", "\x01\x1f"])
+def test_arguments_xml_cannot_carry_are_echoed_without_those_characters(oai, make_record, value):
+    make_record()
+    tree = oai(verb="ListRecords", metadataPrefix=f"oai_dc{value}")
+    assert error_code(tree) == "cannotDisseminateFormat"
+    tree = oai(verb="GetRecord", metadataPrefix="oai_dc", identifier=f"oai:x:{value}")
+    assert error_code(tree) == "idDoesNotExist"
+    assert tree.find("oai:request", NS).get("identifier") == "oai:x:" + "".join(
+        character for character in value if character in "ab"
+    )

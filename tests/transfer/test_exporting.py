@@ -111,3 +111,57 @@ def test_export_queries_do_not_grow_with_the_number_of_records(
         make_record(status="published", title=f"Record {n}")
     with django_assert_num_queries(9):
         body(client.get(reverse("accessions:search_export", args=["csv"])))
+
+
+FORMULAS = {
+    "title": '=HYPERLINK("http://evil.example","Click")',
+    "summary": "+1+1",
+    "source": "-2+3",
+    "staff_notes": "@SUM(A1)",
+}
+
+
+@pytest.fixture
+def formula_record(make_record):
+    record = make_record(status="draft", **FORMULAS)
+    record.subjects.set([Subject.objects.create(name="=cmd' /C calc'!A0")])
+    make_record(status="draft", title="'=already guarded by hand", summary="'Tis a plain quote")
+    return record
+
+
+def exported_rows(columns=STAFF_COLUMNS) -> list[dict]:
+    exported = "".join(csv_lines(Record.objects.all(), columns))
+    return list(csv.DictReader(io.StringIO(exported)))
+
+
+def test_cells_that_would_start_a_spreadsheet_formula_are_written_after_an_apostrophe(
+    formula_record,
+):
+    first, second = exported_rows()
+    for column, value in FORMULAS.items():
+        assert first[column] == "'" + value
+    assert first["subjects"] == "'=cmd' /C calc'!A0"
+    assert second["title"] == "''=already guarded by hand"
+    assert second["summary"] == "'Tis a plain quote"
+    assert all(
+        not cell.startswith(("=", "+", "-", "@"))
+        for row in (first, second)
+        for cell in row.values()
+    )
+
+
+def test_public_csv_exports_guard_formulas_too(client, make_record):
+    make_record(title="=1+1")
+    for url in ("/search/export.csv",):
+        rows = list(csv.DictReader(io.StringIO(body(client.get(url)))))
+        assert rows[0]["title"] == "'=1+1"
+
+
+def test_an_export_with_guarded_cells_imports_back_unchanged(formula_record):
+    before = list(Record.objects.order_by("record_id").values())
+    subjects = list(Subject.objects.values_list("name", flat=True))
+    exported = "".join(csv_lines(Record.objects.all(), STAFF_COLUMNS))
+    report = import_records(stream=io.BytesIO(exported.encode()), source_name="export.csv")
+    assert dict(report.counts) == {"unchanged": 2}
+    assert list(Record.objects.order_by("record_id").values()) == before
+    assert list(Subject.objects.values_list("name", flat=True)) == subjects

@@ -222,3 +222,13 @@ def test_atom_accessions_go_through_the_same_preview_and_confirm(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:accessions_importjob_confirm", args=[job.pk]))
     assert Accession.objects.count() == 2
+
+
+def test_an_import_jobs_own_admin_page_shows_without_a_link_to_the_private_file(client, cataloguer):
+    client.force_login(cataloguer)
+    upload(client, b"title,date\nFirst,1962\n", name="private-notes.csv")
+    job = ImportJob.objects.get()
+    response = client.get(reverse("admin:accessions_importjob_change", args=[job.pk]))
+    assert response.status_code == 200
+    assert "private-notes.csv" in response.text
+    assert job.file.name not in response.text

@@ -252,10 +252,30 @@ def test_a_byte_order_mark_is_ignored():
     assert Record.objects.get().title == "With BOM"
 
 
-def test_an_undecodable_byte_after_good_rows_imports_nothing():
-    content = ("title\n" + "Good\n" * 3000).encode() + b"Caf\xe9\n"
-    with pytest.raises(ImportFileError, match="not UTF-8"):
+def test_an_undecodable_byte_after_good_rows_imports_nothing_and_names_its_line():
+    content = ("title\n" + "Good\n" * 3000).encode() + b"Caf\xe9\n" + b"Good\n" * 10
+    with pytest.raises(ImportFileError, match="not UTF-8 text .* on line 3002") as raised:
         import_records(stream=io.BytesIO(content))
+    assert raised.value.line == 3002
+    assert not Record.objects.exists()
+
+
+@pytest.mark.parametrize("column", ["title", "summary", "text", "source"])
+def test_a_cell_of_a_megabyte_is_refused_with_the_limit(column):
+    before = catalogue_state()
+    content = f"title,{column}\nA,".encode() if column != "title" else b"title\n"
+    content += b"x" * 1024 * 1024 + b"\nB" + (b",b" if column != "title" else b"") + b"\n"
+    with pytest.raises(ImportFileError, match="longer than 524,288 characters") as raised:
+        import_records(stream=io.BytesIO(content))
+    assert raised.value.line == 2
+    assert catalogue_state() == before
+
+
+@pytest.mark.parametrize("value", ["²", "①", "١٢", "-3", "9" * 30])
+def test_a_record_id_that_is_no_ascii_whole_number_is_a_row_error(value):
+    with pytest.raises(ImportRejected) as raised:
+        run(f"record_id,title\n{value},A\n")
+    assert "is not a record id" in str(raised.value.report.errors[0].message)
     assert not Record.objects.exists()
 
 

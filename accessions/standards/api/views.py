@@ -1,6 +1,5 @@
 """Read-only JSON API: published records, visible collections and the search, paginated."""
 
-from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Collection, Record
+from accessions.catalogue.parameters import PAGE_LIMIT, page_number
 from accessions.catalogue.prefetch import record_for_page
 from accessions.search.browse import visible_collections
 from accessions.search.engine import run_search
@@ -111,18 +111,6 @@ def record_full(record: Record, request) -> dict:
     return data
 
 
-def _page(request, queryset):
-    """The requested page of a queryset, or the 400/404 answer for a bad page number."""
-    raw = request.GET.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        return None, _error(400, f"page must be a positive whole number, not “{raw}”.")
-    paginator = Paginator(queryset, PAGE_SIZE)
-    try:
-        return paginator.page(int(raw)), None
-    except EmptyPage:
-        return None, _error(404, f"There is no page {raw}; the last page is {paginator.num_pages}.")
-
-
 def _page_url(request, number: int | None) -> str | None:
     if number is None:
         return None
@@ -134,9 +122,12 @@ def _page_url(request, number: int | None) -> str | None:
 @require_safe
 def record_list(request):
     """The search as JSON: the search page's own search, filters, order and pages."""
-    raw_page = request.GET.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        return _error(400, f"page must be a positive whole number, not “{raw_page}”.")
+    if page_number(request.GET) is None:
+        return _error(
+            400,
+            f"page must be a whole number from 1 to {PAGE_LIMIT:,}, "
+            f"not “{request.GET['page'][:40]}”.",
+        )
     result = run_search(request.GET, page_size=PAGE_SIZE, facet_limit=0)
     if not result.is_valid:
         status = 404 if set(result.errors) == {"page"} else 400

@@ -1,7 +1,12 @@
 """Request arguments of OAI-PMH: which verbs take which, UTC dates, and protocol errors."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+# The two granularities OAI-PMH allows, in ASCII digits only.
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+SECOND = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 
 VERBS = {
     "Identify": {"required": set(), "optional": set(), "exclusive": None},
@@ -79,18 +84,29 @@ class DateBound:
 def parse_bound(text: str, *, is_until: bool) -> DateBound:
     """Parse YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ; `until` becomes the exclusive end it covers."""
     try:
-        if len(text) == 10:
+        if DAY.match(text):
             day = date.fromisoformat(text)
             start = datetime.combine(day, time.min, tzinfo=UTC)
-            return DateBound(text, start + timedelta(days=1) if is_until else start, True)
-        if len(text) == 20 and text[10] == "T" and text.endswith("Z"):
+            return DateBound(text, _later(start, timedelta(days=1)) if is_until else start, True)
+        if SECOND.match(text):
             moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            return DateBound(text, moment + timedelta(seconds=1) if is_until else moment, False)
+            return DateBound(
+                text, _later(moment, timedelta(seconds=1)) if is_until else moment, False
+            )
     except ValueError:
         pass
     raise OAIError(
         "badArgument", f"“{text}” is not a date of the form YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ."
     )
+
+
+def _later(moment: datetime, step: timedelta) -> datetime:
+    """The moment one step on; the calendar's last moment when the calendar ends first
+    (`until=9999-12-31` covers everything)."""
+    try:
+        return moment + step
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def parse_range(

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_http_methods
 from lxml import etree
 
 from accessions.catalogue.models import Collection, Record
+from accessions.catalogue.parameters import positive_number
 from accessions.catalogue.prefetch import prefetch_vocabularies
 from accessions.search.browse import visible_collections
 from accessions.standards.oai.arguments import OAIError, datestamp, parse_arguments, parse_range
 from accessions.standards.oai.dublin_core import dublin_core_elements
 from accessions.standards.oai.tokens import ListPosition, expiration, make_token, read_token
+from accessions.standards.xml_text import xml_text
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -28,8 +30,6 @@ METADATA_FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
 # Collection slugs are made by slugify, which never keeps a dot; this prefix cannot collide.
 SET_BY_PK = "collection."
 SET_SPEC_CHARS = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
-# Characters XML 1.0 cannot carry; staff text pasted from old word processors has some.
-NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _q(name: str, namespace: str = OAI_NS) -> str:
@@ -37,9 +37,11 @@ def _q(name: str, namespace: str = OAI_NS) -> str:
 
 
 def _sub(parent, name: str, text: str | None = None, namespace: str = OAI_NS, **attributes):
-    element = etree.SubElement(parent, _q(name, namespace), attributes)
+    element = etree.SubElement(
+        parent, _q(name, namespace), {key: xml_text(value) for key, value in attributes.items()}
+    )
     if text is not None:
-        element.text = NOT_XML_CHARS.sub("", text)
+        element.text = xml_text(text)
     return element
 
 
@@ -83,8 +85,10 @@ class Endpoint:
     def record_for_identifier(self, identifier: str, queryset) -> Record:
         prefix = f"oai:{self.repository_id}:"
         number = identifier.removeprefix(prefix)
-        if identifier.startswith(prefix) and number.isdigit() and not number.startswith("0"):
-            record = queryset.filter(record_id=int(number)).first()
+        # A record's identifier has no leading zeros: "oai:…:007" names no record.
+        record_id = positive_number(number) if not number.startswith("0") else None
+        if identifier.startswith(prefix) and record_id is not None:
+            record = queryset.filter(record_id=record_id).first()
             if record is not None:
                 return record
         raise OAIError("idDoesNotExist", f"No record has the identifier “{identifier}”.")
@@ -99,7 +103,8 @@ class Endpoint:
         if verb:
             request_element.set("verb", verb)
             for name, value in arguments.items():
-                request_element.set(name, value)
+                # The arguments are echoed as sent, less what XML cannot carry.
+                request_element.set(name, xml_text(value))
         return root
 
     def respond(self, query) -> bytes:
