@@ -11,8 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
-from accessions.catalogue.counting import EstimatedCountPaginator
-from accessions.catalogue.guarded_admin import GuardedModelAdmin
+from accessions.catalogue.counting import EstimatedCountAdmin
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -43,14 +42,6 @@ from accessions.catalogue.workflow import (
     transition_record,
 )
 from accessions.search.indexing import update_search_index
-
-
-class EstimatedCountAdmin(GuardedModelAdmin):
-    """A list that stays quick at a million rows: its count is estimated past a limit."""
-
-    paginator = EstimatedCountPaginator
-    # Django would count the whole table a second time, for the "N total" by the search box.
-    show_full_result_count = False
 
 
 class TaxonomyAdmin(EstimatedCountAdmin):

@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
+
 # An estimate this many times past the exact-count limit is taken as it is: counting up to the
 # limit could only confirm it, and for a common word that reads a third of the records' index.
 TRUSTED_ESTIMATE_FACTOR = 10
@@ -58,3 +60,11 @@ def planner_rows(queryset) -> int:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class EstimatedCountAdmin(GuardedModelAdmin):
+    """A list that stays quick at a million rows: its count is estimated past a limit."""
+
+    paginator = EstimatedCountPaginator
+    # Django would count the whole table a second time, for the "N total" by the search box.
+    show_full_result_count = False

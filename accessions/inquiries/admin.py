@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from accessions.catalogue.counting import EstimatedCountAdmin
 from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.catalogue.models import Record
 from accessions.catalogue.parameters import positive_number
@@ -91,7 +92,7 @@ class OutgoingEmailInline(admin.TabularInline):
 
 
 @admin.register(RightsInquiry)
-class RightsInquiryAdmin(GuardedModelAdmin):
+class RightsInquiryAdmin(EstimatedCountAdmin):
     list_display = [
         "reference",
         "record_link",
@@ -285,7 +286,7 @@ class AnswerForm(forms.Form):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(GuardedModelAdmin):
+class OutgoingEmailAdmin(EstimatedCountAdmin):
     list_display = [
         "inquiry",
         "kind",

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accessions.catalogue.guarded_admin import GuardedModelAdmin
+from accessions.catalogue.counting import EstimatedCountAdmin
 from accessions.catalogue.models import Record
 from accessions.scans.ingest import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.scans.models import Scan, ScanPage
@@ -176,7 +176,7 @@ class AttachScansForm(forms.Form):
 
 
 @admin.register(Scan)
-class ScanAdmin(GuardedModelAdmin):
+class ScanAdmin(EstimatedCountAdmin):
     list_display = [
         "__str__",
         "record_link",

@@ -136,7 +136,8 @@ def test_queue_query_count_does_not_grow_with_inquiries(
             )
     client.force_login(rights_manager)
     client.get(CHANGELIST)  # warm the session and the content types
-    with django_assert_num_queries(8):
+    # One count fewer than the admin makes by default: the full count beside the search box.
+    with django_assert_num_queries(7):
         response = client.get(CHANGELIST)
     assert response.content.decode().count("RI-") >= 6
 
