@@ -80,8 +80,25 @@ class PlaceAdmin(TaxonomyAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(TaxonomyAdmin):
-    list_display = ["name", "kind", "slug"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "family_name", "given_name", "slug"]
+    list_filter = ["kind", "family_name_first"]
+    search_fields = ["name", "slug", "family_name", "given_name"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind"]}),
+        (
+            "Name in citations (persons)",
+            {
+                "fields": [
+                    ("family_name", "given_name"),
+                    ("name_particle", "name_suffix"),
+                    "family_name_first",
+                ],
+                "description": "How citations write a person: “Kennan, George F.”. Split "
+                "from the name when the person is first saved; correct the parts here. "
+                "Organisations are cited by their name as it stands.",
+            },
+        ),
+    ]
 
 
 @admin.register(Language)
