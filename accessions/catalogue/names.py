@@ -68,6 +68,14 @@ ORGANISATION_WORDS = {
     "Управление Институт".split(),
 }
 TITLES = {"dr", "mr", "mrs", "ms", "gen", "sen", "rev", "col", "capt", "adm", "prof", "lt", "st"}
+TITLES |= {"hon", "esq", "jr", "sr"}
+# Capitals that follow a person's name: honours, degrees, generations.
+POST_NOMINALS = {"OM", "CH", "KG", "OBE", "CBE", "MBE", "KBE", "DBE", "RA", "PRA", "FRS", "VC"}
+POST_NOMINALS |= {"KC", "QC", "MP", "PHD", "II", "III", "IV", "VI", "VII", "VIII"}
+# Honours after a name, which no citation style prints: "Henry Moore OM, CH".
+HONOURS_AT_END = re.compile(
+    r"(?:,?\s+(?:OM|CH|KG|OBE|CBE|MBE|KBE|DBE|RA|PRA|FRS|VC|KC|QC|MP|PhD))+$"
+)
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ def _inverted(name: str) -> NameParts:
 def split_person_name(name: str) -> NameParts:
     """The parts of a person's heading; the whole heading is the family name when no rule
     applies (a single name such as "Sukarno")."""
-    heading = clean_heading(name)
+    heading = HONOURS_AT_END.sub("", clean_heading(name))
     if not heading:
         return NameParts(family=name.strip())
     if (parts := _east_asian_script(heading)) is not None:
@@ -208,7 +216,13 @@ def looks_like_organisation(name: str) -> bool:
     words = re.findall(r"[\w'’-]+\.?", heading)
     if any(word.strip(".") in ORGANISATION_WORDS for word in words):
         return True
-    if any(len(word) >= 2 and word.isalpha() and word.isupper() for word in words):
+    acronyms = [
+        word
+        for word in words
+        if len(word) >= 2 and word.isalpha() and word.isupper() and word not in POST_NOMINALS
+    ]
+    # "CPSU Central Committee", "NATO"; not a pseudonym in capitals such as "VALIE EXPORT".
+    if acronyms and (len(acronyms) < len(words) or len(words) == 1):
         return True
     # A library corporate heading: a whole word, not an initial or a title, ends in ". ".
     for match in re.finditer(r"(\w+)\.\s", heading):

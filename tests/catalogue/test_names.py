@@ -29,6 +29,11 @@ from accessions.models import Agent
         ("Martin Luther King, Jr.", NameParts("King", "Martin Luther", suffix="Jr.")),
         ("King, Martin Luther, Jr., 1929-1968", NameParts("King", "Martin Luther", suffix="Jr.")),
         ("Sukarno", NameParts("Sukarno")),
+        ("Henry Moore OM, CH", NameParts("Moore", "Henry")),
+        (
+            "Egbert Van Heemskerk III",
+            NameParts("Van Heemskerk", "Egbert", suffix="III"),
+        ),
         # Russian: given, patronymic, family; or the official family-first order.
         ("Никита Сергеевич Хрущёв", NameParts("Хрущёв", "Никита Сергеевич")),
         ("Хрущёв Никита Сергеевич", NameParts("Хрущёв", "Никита Сергеевич")),
@@ -63,6 +68,13 @@ def test_a_heading_splits_into_the_parts_citations_use(heading, parts):
         ("J. Edgar Hoover", False),
         ("Yeltsin, Boris", False),
         ("Микоян А. И.", False),
+        ("NATO", True),
+        # Honours, generations, styles and names in capitals are people's.
+        ("Gillian Wearing OBE", False),
+        ("Henry Moore OM, CH", False),
+        ("Marcus Gheeraerts II", False),
+        ("The Hon. Dorothy Brett", False),
+        ("VALIE EXPORT", False),
     ],
 )
 def test_headings_of_institutions_are_told_from_people(heading, organisation):
