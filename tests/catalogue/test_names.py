@@ -103,9 +103,9 @@ def test_an_organisation_keeps_no_name_parts():
 
 @pytest.mark.django_db
 def test_the_database_refuses_a_person_without_a_family_name_and_parts_on_an_organisation():
-    with transaction.atomic(), pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         Agent.objects.bulk_create([Agent(name="No parts", slug="no-parts")])
-    with transaction.atomic(), pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         Agent.objects.bulk_create(
             [Agent(name="Org", slug="org", kind="organization", family_name="Org")]
         )
