@@ -28,7 +28,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The browser tests need axe-core (npm, pinned in package-lock.json) and Debian's Chromium.
+# The browser tests need axe-core and the citation tests Better BibTeX's parser and
+# citeproc-js (npm, pinned in package-lock.json); the browser tests need Debian's Chromium.
 test: browser-deps
 
 node_modules/.installed: package.json package-lock.json
@@ -48,6 +49,18 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# biber, biblatex's own reader of .bib files, reads the citation downloads in the tests (the
+# npm packages above bring Zotero's Better BibTeX parser and citeproc-js).
+.PHONY: citation-deps
+citation-deps:
+	@command -v biber >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+	      --no-install-recommends biber; \
+	  else echo "biber not found and not installable here: its citation tests will be skipped."; fi; }
+test: citation-deps
 
 # The zooming scan viewer (OpenSeadragon) comes from npm into git-ignored folders and is
 # served as a static file. Without it the record page shows plain images.

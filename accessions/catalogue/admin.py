@@ -1,6 +1,7 @@
 """The staff workspace: accessions, records, donors, rights and the vocabularies."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -32,7 +33,9 @@ from accessions.catalogue.models import (
 from accessions.catalogue.numbering import next_accession_number, next_record_id
 from accessions.catalogue.parameters import primary_key
 from accessions.catalogue.prefetch import record_for_page
+from accessions.catalogue.propagation import records_showing
 from accessions.catalogue.staff_search import search_records
+from accessions.catalogue.terms import MergeError, delete_terms, merge_terms, save_term
 from accessions.catalogue.views import record_page_context
 from accessions.catalogue.workflow import (
     TRANSITIONS,
@@ -44,14 +47,73 @@ from accessions.catalogue.workflow import (
 from accessions.search.indexing import update_search_index
 
 
-class TaxonomyAdmin(EstimatedCountAdmin):
+class ShownOnRecordsAdmin(EstimatedCountAdmin):
+    """Admin of an object that records show: saving or deleting it moves those records
+    (their OAI datestamps, sitemap and feed dates, search entries; catalogue.propagation)."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            save_term(term=obj, changed_fields=form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        delete_terms(queryset=type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_terms(queryset=queryset)
+
+
+class TaxonomyAdmin(ShownOnRecordsAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
+class MergeableTaxonomyAdmin(TaxonomyAdmin):
+    """Duplicates (imports bring “Kennan, George F.” beside “George F. Kennan”) can be
+    merged into one term."""
+
+    actions = ["merge_selected"]
+
+    def has_merge_permission(self, request):
+        # Django shows an action to staff holding any one of its permissions; a merge
+        # changes one term and deletes the others, so it needs both.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge the selected terms into one", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        terms = list(queryset.order_by("name"))
+        if len(terms) < 2:
+            self.message_user(request, "Select two or more terms to merge.", messages.WARNING)
+            return None
+        keep = next((term for term in terms if str(term.pk) == request.POST.get("keep")), None)
+        if keep is None:
+            pks = [term.pk for term in terms]
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Merge {self.model._meta.verbose_name_plural}",
+                "opts": self.model._meta,
+                "terms": terms,
+                "record_count": records_showing(model=self.model, pks=pks).count(),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/accessions/merge_terms.html", context)
+        try:
+            moved = merge_terms(keep=keep, merged=terms)
+        except MergeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Merged {len(terms) - 1} into “{keep}”; {moved} record(s) changed.",
+            messages.SUCCESS,
+        )
+        return None
+
+
 for model in (Subject, DocumentType, Classification):
-    admin.site.register(model, TaxonomyAdmin)
+    admin.site.register(model, MergeableTaxonomyAdmin)
 
 
 @admin.register(Repository)
@@ -66,31 +128,48 @@ class CollectionAdmin(TaxonomyAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(TaxonomyAdmin):
+class PlaceAdmin(MergeableTaxonomyAdmin):
     list_display = ["name", "parent", "slug"]
     autocomplete_fields = ["parent"]
 
 
 @admin.register(Agent)
-class AgentAdmin(TaxonomyAdmin):
-    list_display = ["name", "kind", "slug"]
-    list_filter = ["kind"]
+class AgentAdmin(MergeableTaxonomyAdmin):
+    list_display = ["name", "kind", "family_name", "given_name", "slug"]
+    list_filter = ["kind", "family_name_first"]
+    search_fields = ["name", "slug", "family_name", "given_name"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind"]}),
+        (
+            "Name in citations (persons)",
+            {
+                "fields": [
+                    ("family_name", "given_name"),
+                    ("name_particle", "name_suffix"),
+                    "family_name_first",
+                ],
+                "description": "How citations write a person: “Kennan, George F.”. Split "
+                "from the name when the person is first saved; correct the parts here. "
+                "Organisations are cited by their name as it stands.",
+            },
+        ),
+    ]
 
 
 @admin.register(Language)
-class LanguageAdmin(EstimatedCountAdmin):
+class LanguageAdmin(ShownOnRecordsAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(RightsStatement)
-class RightsStatementAdmin(EstimatedCountAdmin):
+class RightsStatementAdmin(ShownOnRecordsAdmin):
     list_display = ["name", "uri", "inquiry_email"]
     search_fields = ["name", "statement"]
 
 
 @admin.register(Donor)
-class DonorAdmin(EstimatedCountAdmin):
+class DonorAdmin(ShownOnRecordsAdmin):
     list_display = ["name", "kind", "is_funder"]
     list_filter = ["kind", "is_funder"]
     search_fields = ["name", "credit"]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from accessions.catalogue.dates import parse_document_date, validate_document_date
+from accessions.catalogue.names import NameParts, split_person_name
 from accessions.catalogue.rights_uris import validate_rights_uri
 
 
@@ -107,13 +108,75 @@ class Place(Taxonomy):
 
 
 class Agent(Taxonomy):
-    """A person or an organisation that wrote a document or appears in it."""
+    """A person or an organisation that wrote a document or appears in it.
+
+    `name` is the heading as catalogued; a person also has the parts citations need, split
+    from the heading when first saved (accessions.catalogue.names) and corrected by staff.
+    """
 
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         ORGANIZATION = "organization", "Organisation"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    family_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Persons only. Left empty, the parts are split from the name when saved.",
+    )
+    given_name = models.CharField(max_length=255, blank=True)
+    name_particle = models.CharField(
+        "particle",
+        max_length=50,
+        blank=True,
+        help_text="Written before the family name and kept with it: de, van, von.",
+    )
+    name_suffix = models.CharField("suffix", max_length=50, blank=True, help_text="Jr., III")
+    family_name_first = models.BooleanField(
+        "family name first",
+        default=False,
+        help_text="Running text puts the family name first (Chinese, Korean, Japanese, "
+        "Hungarian names): “Mao Zedong”. Citations invert every name the same way.",
+    )
+
+    class Meta(Taxonomy.Meta):
+        constraints = [
+            # Citations invert a person by the family name and keep an organisation whole.
+            models.CheckConstraint(
+                condition=(Q(kind="person") & ~Q(family_name=""))
+                | Q(
+                    kind="organization",
+                    family_name="",
+                    given_name="",
+                    name_particle="",
+                    name_suffix="",
+                    family_name_first=False,
+                ),
+                name="agent_name_parts_by_kind",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.ORGANIZATION:
+            self.set_name_parts(NameParts())
+        elif not self.family_name.strip():
+            self.set_name_parts(split_person_name(self.name))
+        super().save(*args, **kwargs)
+
+    def set_name_parts(self, parts: NameParts) -> None:
+        self.family_name, self.given_name = parts.family, parts.given
+        self.name_particle, self.name_suffix = parts.particle, parts.suffix
+        self.family_name_first = parts.family_first
+
+    @property
+    def name_parts(self) -> NameParts:
+        return NameParts(
+            family=self.family_name,
+            given=self.given_name,
+            particle=self.name_particle,
+            suffix=self.name_suffix,
+            family_first=self.family_name_first,
+        )
 
 
 class DocumentType(Taxonomy):

@@ -15,8 +15,12 @@ from django.db import connection
 from accessions.catalogue.models import Agent, Collection, Donor, Language, Place, Record, Subject
 
 # (relation on Record, model, the model's fields read, as columns of the union). The union's
-# columns are: relation, record pk, id, name, key, kind, credit, is_funder, parent, description.
-COLUMNS = ("id", "name", "key", "kind", "credit", "is_funder", "parent_id", "description")
+# columns are: relation, record pk, id, name, key, kind, credit, is_funder, parent, description
+# and an agent's name parts.
+COLUMNS = (
+    *("id", "name", "key", "kind", "credit", "is_funder", "parent_id", "description"),
+    *("family_name", "given_name", "name_particle", "name_suffix", "family_name_first"),
+)
 NULL_OF = {
     "key": "CAST(NULL AS TEXT)",
     "kind": "CAST(NULL AS TEXT)",
@@ -24,11 +28,22 @@ NULL_OF = {
     "is_funder": "CAST(NULL AS BOOLEAN)",
     "parent_id": "CAST(NULL AS BIGINT)",
     "description": "CAST(NULL AS TEXT)",
+    "family_name": "CAST(NULL AS TEXT)",
+    "given_name": "CAST(NULL AS TEXT)",
+    "name_particle": "CAST(NULL AS TEXT)",
+    "name_suffix": "CAST(NULL AS TEXT)",
+    "family_name_first": "CAST(NULL AS BOOLEAN)",
+}
+# A person's name parts, for citations.
+AGENT = {
+    "key": "slug",
+    "kind": "kind",
+    **{part: part for part in COLUMNS[8:]},
 }
 LISTS = [
     ("languages", Language, {"key": "code"}),
-    ("authors", Agent, {"key": "slug", "kind": "kind"}),
-    ("people_and_organizations", Agent, {"key": "slug", "kind": "kind"}),
+    ("authors", Agent, AGENT),
+    ("people_and_organizations", Agent, AGENT),
     ("places", Place, {"key": "slug", "parent_id": "parent_id"}),
     ("subjects", Subject, {"key": "slug"}),
     (

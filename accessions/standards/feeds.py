@@ -1,4 +1,9 @@
-"""Atom feed of newly published documents, for the whole archive or one collection."""
+"""Atom feed of newly published documents, for the whole archive or one collection.
+
+Valid by RFC 4287: the archive is the feed's author, so that an entry without authors
+inherits one (section 4.1.1); an entry names each of its authors in its own atom:author;
+the feed's id is its own URL, distinct for each collection's feed.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -13,8 +18,25 @@ from accessions.standards.xml_text import xml_text
 FEED_LENGTH = 50
 
 
+class AtomFeedWithAuthors(Atom1Feed):
+    """Django's Atom feed, with one atom:author per name in an item's `authors`."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item.get("authors", []):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+
+
 class RecentDocumentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeedWithAuthors
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # Django would take the HTML page's URL; the feed's own URL tells the feeds apart.
+        feed.feed["id"] = feed.feed["feed_url"]
+        return feed
 
     def get_object(self, request) -> Collection | None:
         """The collection named by ?collection=slug; unknown or unpublished ones are 404."""
@@ -60,8 +82,11 @@ class RecentDocumentsFeed(Feed):
     def item_updateddate(self, record):
         return record.updated_at
 
-    def item_author_name(self, record):
-        return xml_text("; ".join(agent.name for agent in record.authors.all())) or None
+    def author_name(self, collection):
+        return settings.SITE_NAME
+
+    def item_extra_kwargs(self, record):
+        return {"authors": [xml_text(agent.name) for agent in record.authors.all()]}
 
     def item_categories(self, record):
         return [xml_text(subject.name) for subject in record.subjects.all()]

@@ -4,7 +4,11 @@ from django import template
 from django.utils import timezone
 
 from accessions.standards.citations.formats import EXPORTS, Citation, plain_text, styled_citations
-from accessions.standards.structured_data import citation_meta_tags, json_ld_script
+from accessions.standards.structured_data import (
+    citation_meta_tags,
+    json_ld_script,
+    open_graph_tags,
+)
 
 register = template.Library()
 
@@ -15,9 +19,11 @@ def _citation(record, url) -> Citation:
 
 @register.simple_tag
 def record_head_metadata(record, url) -> dict:
-    """For <head>: Highwire citation_* meta tags and the schema.org JSON-LD script."""
+    """For <head>: citation_*, DC.* and Open Graph tags and the schema.org JSON-LD script."""
+    citation = _citation(record, url)
     return {
-        "meta_tags": citation_meta_tags(_citation(record, url)),
+        "meta_tags": citation_meta_tags(citation, record),
+        "properties": open_graph_tags(citation),
         "json_ld": json_ld_script(record, url=url),
     }
 

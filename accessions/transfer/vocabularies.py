@@ -15,6 +15,7 @@ from accessions.catalogue.models import (
     Subject,
     make_slug,
 )
+from accessions.catalogue.names import looks_like_organisation, split_person_name
 
 SLUG_LENGTH = 200
 NAME_LENGTH = 255
@@ -57,7 +58,7 @@ class Vocabulary:
         if not missing:
             return
         slugs = self._unique_slugs(missing)
-        objects = [self.model(name=name, slug=slugs[name], **self.defaults) for name in missing]
+        objects = [self.new_object(name, slugs[name]) for name in missing]
         self.model.objects.bulk_create(objects)
         if any(obj.pk is None for obj in objects):
             # Databases that cannot return ids from a bulk insert: look them up.
@@ -66,6 +67,10 @@ class Vocabulary:
             self.cache.update((obj.name, obj.pk) for obj in objects)
         self.absent -= set(missing)
         self.created_names.update(missing)
+
+    def new_object(self, name: str, slug: str):
+        """The unsaved row of a new name; bulk_create skips save(), so it is complete here."""
+        return self.model(name=name, slug=slug, **self.defaults)
 
     def _unique_slugs(self, names: list[str]) -> dict[str, str]:
         bases = {name: make_slug(name, SLUG_LENGTH) for name in names}
@@ -83,6 +88,21 @@ class Vocabulary:
             taken.add(slug)
             slugs[name] = slug
         return slugs
+
+
+class AgentVocabulary(Vocabulary):
+    """New people and organisations: the kind guessed from the heading, a person's name
+    split into parts once, as Agent.save() would."""
+
+    def __init__(self):
+        super().__init__(Agent)
+
+    def new_object(self, name, slug):
+        if looks_like_organisation(name):
+            return Agent(name=name, slug=slug, kind=Agent.Kind.ORGANIZATION)
+        agent = Agent(name=name, slug=slug, kind=Agent.Kind.PERSON)
+        agent.set_name_parts(split_person_name(name))
+        return agent
 
 
 class LanguageVocabulary(Vocabulary):
@@ -135,7 +155,7 @@ class RightsVocabulary(Vocabulary):
 
 def vocabularies_for(*, creates_rights: bool) -> dict[str, Vocabulary]:
     """One vocabulary per record field; authors and people share the agents' cache."""
-    agents = Vocabulary(Agent)
+    agents = AgentVocabulary()
     return {
         "original_archive": Vocabulary(Repository),
         "original_classification": Vocabulary(Classification),

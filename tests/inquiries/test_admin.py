@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,8 +137,9 @@ def test_queue_query_count_does_not_grow_with_inquiries(
             )
     client.force_login(rights_manager)
     client.get(CHANGELIST)  # warm the session and the content types
-    # One count fewer than the admin makes by default: the full count beside the search box.
-    with django_assert_num_queries(7):
+    # One count fewer than the admin makes by default (the full count beside the search box);
+    # PostgreSQL asks its planner's estimate before counting up to the limit.
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 7):
         response = client.get(CHANGELIST)
     assert response.content.decode().count("RI-") >= 6
 

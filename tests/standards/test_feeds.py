@@ -6,6 +6,7 @@ import feedparser
 import pytest
 
 from accessions.models import Agent, Collection, Record, Subject
+from tests.atom_rules import atom_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def test_feed_lists_published_documents_newest_first(client, make_record):
     assert entry.link == f"http://testserver{first.get_absolute_url()}"
     assert entry.summary == "A summary of the telegram."
     assert entry.author == "Nehru, Jawaharlal"
+    assert [author.name for author in entry.authors] == ["Nehru, Jawaharlal"]
     assert [tag.term for tag in entry.tags] == ["India--Politics"]
     assert entry.published_parsed[:3] == (2024, 1, 1)
     assert (
@@ -106,3 +108,45 @@ def test_control_characters_in_staff_text_do_not_break_the_feed(client, make_rec
         parsed = read_feed(client, query)
         assert parsed.entries[0].title == "Title one"
         assert parsed.entries[0].summary == "Line oneline two"
+
+
+def test_feed_checker_finds_what_rfc_4287_forbids():
+    # Django's feed as it was: an entry without an author in a feed without one.
+    invalid = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>http://x/</id>'
+        b"<updated>2024-01-01T00:00:00Z</updated><entry><title>e</title>"
+        b'<link href="http://x/1/" rel="alternate"/><id>http://x/1/</id>'
+        b"<updated>2024-01-01</updated></entry></feed>"
+    )
+    assert atom_errors(invalid) == [
+        "entry 1 atom:updated '2024-01-01' is not RFC 3339 (3.3)",
+        "entry 1 has no atom:author and neither has the feed (4.1.1)",
+    ]
+
+
+def test_every_feed_is_valid_atom_with_authors_ids_and_dates(client, make_record):
+    crisis = Collection.objects.create(name="Crisis")
+    make_record(title="Anonymous report", collections=[crisis])
+    make_record(
+        title="Joint letter",
+        authors=[
+            Agent.objects.create(name="Kennedy, John F."),
+            Agent.objects.create(name="Khrushchev, Nikita"),
+        ],
+    )
+    Collection.objects.create(name="Empty")
+    ids = set()
+    for query in ("", "?collection=crisis"):
+        response = client.get(FEED + query)
+        assert atom_errors(response.content) == []
+        parsed = read_feed(client, query)
+        ids.add(parsed.feed.id)
+        assert parsed.feed.author == "Declassified: International History Archive"
+    # Each feed has its own id: its own URL.
+    assert ids == {f"http://testserver{FEED}", f"http://testserver{FEED}?collection=crisis"}
+    joint = next(e for e in read_feed(client).entries if e.title == "Joint letter")
+    assert [author.name for author in joint.authors] == ["Kennedy, John F.", "Khrushchev, Nikita"]
+
+
+def test_a_feed_without_entries_is_valid(client):
+    assert atom_errors(client.get(FEED).content) == []

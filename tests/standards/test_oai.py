@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import signing
+from django.urls import reverse
 from lxml import etree
 
+from accessions.catalogue.terms import rename_term
 from accessions.models import Agent, Collection, Language, Record, Subject
 from accessions.standards.oai.tokens import SALT
 from tests.conftest import SHARED_DIR
@@ -488,3 +490,70 @@ def test_arguments_xml_cannot_carry_are_echoed_without_those_characters(oai, mak
     assert tree.find("oai:request", NS).get("identifier") == "oai:x:" + "".join(
         character for character in value if character in "ab"
     )
+
+
+def test_an_incremental_harvest_returns_the_records_a_change_elsewhere_touched(
+    oai, client, make_record, rights_manager, cataloguer
+):
+    """A harvester asks for what changed since its last visit (ListRecords&from=): records
+    whose rights statement, subject or collection changed since must be among them."""
+    subject = Subject.objects.create(name="Cold War")
+    crisis = Collection.objects.create(name="Crisis")
+    with_subject = make_record(title="Telegram", subjects=[subject])
+    in_collection = make_record(title="Letter", collections=[crisis])
+    untouched = make_record(title="Memo")
+    last_harvest = "2021-01-01T00:00:00Z"
+    for record in (with_subject, in_collection, untouched):
+        set_updated_at(record, datetime(2020, 6, 1, tzinfo=UTC))
+
+    def harvested() -> dict[str, etree._Element]:
+        tree = oai(verb="ListRecords", metadataPrefix="oai_dc", **{"from": last_harvest})
+        if error_code(tree) == "noRecordsMatch":
+            return {}
+        return {
+            r.findtext("oai:header/oai:identifier", namespaces=NS): r
+            for r in tree.iterfind(".//oai:record", NS)
+        }
+
+    assert harvested() == {}
+    client.force_login(cataloguer)
+    client.post(
+        reverse("admin:accessions_subject_change", args=[subject.pk]),
+        {"name": "Cold War, 1945-1991", "slug": subject.slug},
+    )
+    client.post(
+        reverse("admin:accessions_collection_change", args=[crisis.pk]),
+        {"name": "Cuban Missile Crisis", "slug": crisis.slug, "description": ""},
+    )
+    records = harvested()
+    assert set(records) == {oai_id(with_subject), oai_id(in_collection)}
+    subjects = records[oai_id(with_subject)].xpath(".//dc:subject/text()", namespaces=NS)
+    assert subjects == ["Cold War, 1945-1991"]
+    relations = records[oai_id(in_collection)].xpath(".//dc:relation/text()", namespaces=NS)
+    assert relations == ["Cuban Missile Crisis"]
+
+    # A new rights statement text reaches every record that uses it.
+    rights = with_subject.rights
+    client.force_login(rights_manager)
+    client.post(
+        reverse("admin:accessions_rightsstatement_change", args=[rights.pk]),
+        {"name": rights.name, "statement": "Reuse with credit.", "uri": rights.uri},
+    )
+    records = harvested()
+    assert set(records) == {oai_id(with_subject), oai_id(in_collection), oai_id(untouched)}
+    assert records[oai_id(untouched)].xpath(".//dc:rights/text()", namespaces=NS)[0] == (
+        "Reuse with credit."
+    )
+
+
+def test_a_change_elsewhere_moves_the_sitemap_lastmod_and_the_feed_updated(client, make_record):
+    subject = Subject.objects.create(name="Cold War")
+    record = make_record(title="Telegram", subjects=[subject])
+    set_updated_at(record, datetime(2020, 6, 1, tzinfo=UTC))
+    rename_term(term=subject, name="Détente")
+    sitemap = client.get("/sitemap-records-0.xml").content.decode()
+    assert "<lastmod>2020-06-01" not in sitemap
+    feed = client.get("/feeds/documents.atom").content.decode()
+    assert "<updated>2020-06-01" not in feed
+    record.refresh_from_db()
+    assert record.updated_at.year > 2020

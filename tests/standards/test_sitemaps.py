@@ -1,6 +1,7 @@
 """The sitemap index and its sections: published records and visible collections only."""
 
 from datetime import UTC
+from urllib.robotparser import RobotFileParser
 
 import pytest
 from lxml import etree
@@ -102,3 +103,34 @@ def test_robots_txt_names_the_sitemap_index_and_keeps_crawlers_out_of_the_admin(
     lines = response.content.decode().splitlines()
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert "Disallow: /admin/" in lines
+
+
+def test_robots_txt_blocks_no_public_surface(client, make_record):
+    record = make_record()
+    robots = RobotFileParser()
+    robots.parse(client.get("/robots.txt").content.decode().splitlines())
+    public = [
+        "/",
+        record.get_absolute_url(),
+        f"{record.get_absolute_url()}cite.bib",
+        f"{record.get_absolute_url()}rights-inquiry/",
+        "/search/?q=telegram",
+        "/search/filters/subject/",
+        "/search/export.csv",
+        "/collections/",
+        "/collections/crisis/",
+        "/collections/crisis/export.json",
+        f"/iiif/{record.record_id}/manifest.json",
+        "/scans/page/1/web.jpg",
+        "/oai/?verb=Identify",
+        "/feeds/documents.atom",
+        "/sitemap.xml",
+        "/sitemap-records-0.xml",
+        "/api/records/",
+        "/static/css/site.css",
+    ]
+    for path in public:
+        for agent in ("*", "Googlebot", "Zotero"):
+            assert robots.can_fetch(agent, f"http://testserver{path}"), (agent, path)
+    assert not robots.can_fetch("*", "http://testserver/admin/")
+    assert robots.site_maps() == ["http://testserver/sitemap.xml"]

@@ -4,7 +4,15 @@ import extruct
 import pytest
 from lxml import html as lxml_html
 
-from accessions.models import Agent, Collection, Language, Place, Repository, Subject
+from accessions.models import (
+    Agent,
+    Collection,
+    DocumentType,
+    Language,
+    Place,
+    Repository,
+    Subject,
+)
 from tests.conftest import RECORD_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +86,9 @@ def test_citation_meta_tags_describe_the_record_for_zotero(client, rich_record):
 
     assert meta("citation_title") == ["Memorandum of Conversation"]
     assert meta("citation_author") == ["Japan. Foreign Ministry", "Kawase, Ikkan"]
-    assert meta("citation_date") == ["1967/11"]
+    # Google Scholar's form: a month without a day gives the year.
+    assert meta("citation_publication_date") == ["1967"]
+    assert meta("citation_date") == []
     assert meta("citation_language") == ["ja"]
     assert meta("citation_archive_collection") == ["Diplomatic Archives of Japan"]
     url = f"http://testserver{rich_record.get_absolute_url()}"
@@ -88,7 +98,7 @@ def test_citation_meta_tags_describe_the_record_for_zotero(client, rich_record):
 def test_undated_record_has_no_date_in_metadata(client, make_record):
     record = make_record(date_text="undated")
     page = page_of(client, record)
-    assert 'name="citation_date"' not in page
+    assert 'name="citation_publication_date"' not in page and 'name="DC.date"' not in page
     (item,) = extruct.extract(page, syntaxes=["json-ld"])["json-ld"]
     assert "dateCreated" not in item
 
@@ -111,3 +121,134 @@ def test_unpublished_record_page_carries_no_metadata(client, make_record, status
     assert "application/ld+json" not in page
     assert "citation_title" not in page
     assert "Secret title" not in page
+
+
+def head_meta(page: str, attribute: str = "name") -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for element in lxml_html.fromstring(page).xpath(f"//head/meta[@{attribute}]"):
+        found.setdefault(element.get(attribute), []).append(element.get("content"))
+    return found
+
+
+def test_a_full_date_is_given_in_scholars_form_and_dublin_core_keeps_every_precision(
+    client, make_record
+):
+    day = head_meta(page_of(client, make_record(date_text="1963-11-25")))
+    assert day["citation_publication_date"] == ["1963/11/25"]
+    assert day["DC.date"] == ["1963-11-25"]
+    month = head_meta(page_of(client, make_record(date_text="April 1950")))
+    assert month["citation_publication_date"] == ["1950"]
+    assert month["DC.date"] == ["1950-04"]
+
+
+@pytest.mark.parametrize(
+    ("document_type", "zotero_type"),
+    [
+        ("Telegram", "letter"),
+        ("Cipher Telegram", "letter"),
+        ("Letter", "letter"),
+        ("Report", "report"),
+        ("Speech", "presentation"),
+        ("Memorandum of Conversation", "manuscript"),
+        ("Treaty", "document"),
+        (None, "manuscript"),
+    ],
+)
+def test_dc_type_names_the_zotero_item_type_of_the_document_type(
+    client, make_record, document_type, zotero_type
+):
+    if document_type:
+        record = make_record(document_type=DocumentType.objects.create(name=document_type))
+    else:
+        record = make_record()
+    meta = head_meta(page_of(client, record))
+    # Zotero's page translator takes DC.type when it names one of its item types, and
+    # og:type "website" would override it with "web page".
+    assert meta["DC.type"] == [zotero_type]
+    assert head_meta(page_of(client, record), "property")["og:type"] == ["article"]
+
+
+def test_dublin_core_and_open_graph_describe_the_record(client, rich_record):
+    page = page_of(client, rich_record)
+    assert '<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">' in page
+    meta = head_meta(page)
+    url = f"http://testserver{rich_record.get_absolute_url()}"
+    assert meta["DC.title"] == ["Memorandum of Conversation"]
+    assert meta["DC.creator"] == ["Japan. Foreign Ministry", "Kawase, Ikkan"]
+    assert meta["DC.subject"] == ["China--Foreign relations--Japan"]
+    assert meta["DC.language"] == ["ja"]
+    assert meta["DC.identifier"] == [url]
+    assert meta["DC.rights"][0].startswith("Reuse for research")
+    properties = head_meta(page, "property")
+    assert properties["og:url"] == [url]
+    assert properties["og:title"] == ["Memorandum of Conversation"]
+    opengraph = extruct.extract(page, base_url=url, syntaxes=["opengraph"])["opengraph"]
+    assert dict(opengraph[0]["properties"])["og:type"] == "article"
+
+
+def test_keywords_keep_their_commas_for_zotero(client, make_record):
+    record = make_record(
+        subjects=[
+            Subject.objects.create(name="Security, International"),
+            Subject.objects.create(name="Cold War"),
+        ]
+    )
+    meta = head_meta(page_of(client, record))
+    # Zotero splits citation_keywords at semicolons; each DC.subject is one tag.
+    assert meta["citation_keywords"] == ["Cold War; Security, International"]
+    assert meta["DC.subject"] == ["Cold War", "Security, International"]
+
+
+def test_json_ld_names_the_source_as_the_original_or_the_printed_volume(client, make_record):
+    archive = Repository.objects.create(name="US National Archives and Records Administration")
+    original = make_record(
+        source="Yeltsin documents given to Bill Clinton on 20 June 1999, US National Archives",
+        original_archive=archive,
+    )
+    (item,) = extruct.extract(page_of(client, original), syntaxes=["json-ld"])["json-ld"]
+    assert "citation" not in item
+    assert item["isBasedOn"] == {
+        "@type": "ArchiveComponent",
+        "description": "Yeltsin documents given to Bill Clinton on 20 June 1999, US National "
+        "Archives",
+        "holdingArchive": {"@type": "ArchiveOrganization", "name": archive.name},
+    }
+    assert item["holdingArchive"] == {"@type": "ArchiveOrganization", "name": archive.name}
+    printed = make_record(
+        source="Printed in Foreign Relations of the United States, 1946, vol. VI",
+        collections=[Collection.objects.create(name="Cold War Origins")],
+    )
+    (item,) = extruct.extract(page_of(client, printed), syntaxes=["json-ld"])["json-ld"]
+    assert "citation" not in item and "isBasedOn" not in item
+    assert item["isPartOf"] == [
+        {"@type": "Collection", "name": "Cold War Origins"},
+        {"@type": "CreativeWork", "name": "Foreign Relations of the United States, 1946, vol. VI"},
+    ]
+
+
+def test_json_ld_people_carry_family_and_given_names(client, make_record):
+    record = make_record(
+        authors=[
+            Agent.objects.create(name="George F. Kennan"),
+            Agent.objects.create(name="Mao Zedong"),
+            Agent.objects.create(name="King, Martin Luther, Jr."),
+        ]
+    )
+    (item,) = extruct.extract(page_of(client, record), syntaxes=["json-ld"])["json-ld"]
+    assert item["author"] == [
+        {
+            "@type": "Person",
+            "name": "George F. Kennan",
+            "familyName": "Kennan",
+            "givenName": "George F.",
+        },
+        {
+            "@type": "Person",
+            "name": "Martin Luther King Jr.",
+            "familyName": "King",
+            "givenName": "Martin Luther",
+            "honorificSuffix": "Jr.",
+        },
+        # Family name first in running text.
+        {"@type": "Person", "name": "Mao Zedong", "familyName": "Mao", "givenName": "Zedong"},
+    ]

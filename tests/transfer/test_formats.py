@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from accessions.models import Accession, Donor, Record, RightsStatement
+from accessions.models import Accession, Agent, Donor, Record, RightsStatement
 from accessions.transfer.importer import ImportRejected, import_records
 from tests.conftest import SHARED_DIR
 
@@ -42,6 +42,22 @@ def test_wilson_center_export_imports_as_draft_records_with_their_ids():
     assert Record.objects.get(record_id=300638).date_display == "November 1967"
     nehru = Record.objects.get(record_id=300653).main_text()
     assert nehru.is_primary and nehru.body.startswith("Secret.\nF.N.33.")
+
+
+def test_wilson_center_names_become_people_in_parts_and_whole_organisations():
+    with wilson_file() as stream:
+        import_records(stream=stream, source_name=WILSON.name)
+    agents = {agent.name: agent for agent in Agent.objects.all()}
+    nehru = agents["Nehru, Jawaharlal"]
+    assert (nehru.kind, nehru.family_name, nehru.given_name) == ("person", "Nehru", "Jawaharlal")
+    chiang = agents["Chiang, Ching-kuo (Jiang Jingguo)"]
+    assert (chiang.family_name, chiang.given_name, chiang.family_name_first) == (
+        "Chiang",
+        "Ching-kuo",
+        True,
+    )
+    for name in ("Japan. Foreign Ministry", "Japan-China Import-Export Association"):
+        assert agents[name].kind == "organization" and agents[name].family_name == ""
 
 
 def test_wilson_center_import_reports_the_columns_it_ignores():

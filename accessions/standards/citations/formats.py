@@ -2,7 +2,6 @@
 
 import calendar
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from html import unescape
@@ -12,10 +11,8 @@ from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from accessions.catalogue.models import Agent, Record
+from accessions.catalogue.names import clean_heading, in_east_asian_script
 
-# Library-of-Congress style headings end with life dates: "Khrushchev, Nikita, 1894-1971".
-LIFE_DATES = re.compile(r",\s*(?:b\.\s*|d\.\s*)?\d{3,4}\??-?(?:\d{3,4}\??)?\.?$")
-QUALIFIER = re.compile(r"\s*\([^)]*\)")
 MLA_MONTHS = {
     1: "Jan.",
     2: "Feb.",
@@ -32,44 +29,74 @@ MLA_MONTHS = {
 }
 
 
+def _joined(*parts: str, separator: str = " ") -> str:
+    return separator.join(part for part in parts if part)
+
+
 @dataclass(frozen=True)
 class Name:
-    """An author: a person split into family and given names, or an organisation's literal."""
+    """An author: a person's name parts (accessions.catalogue.names), or an organisation's
+    name kept whole as a literal."""
 
     family: str = ""
     given: str = ""
+    particle: str = ""
+    suffix: str = ""
+    family_first: bool = False
     literal: str = ""
 
     @classmethod
     def from_agent(cls, agent: Agent) -> "Name":
-        name = LIFE_DATES.sub("", agent.name.strip())
-        if agent.kind == Agent.Kind.PERSON and "," in name:
-            family, given = (part.strip() for part in name.split(",", 1))
-            # Drop the fuller form catalogues add in brackets: “John F. (John Fitzgerald)”.
-            given = QUALIFIER.sub("", given).strip()
-            if family and given:
-                return cls(family=family, given=given)
-        return cls(literal=name)
+        if agent.kind == Agent.Kind.PERSON and agent.family_name:
+            return cls(
+                family=agent.family_name,
+                given=agent.given_name,
+                particle=agent.name_particle,
+                suffix=agent.name_suffix,
+                family_first=agent.family_name_first,
+            )
+        return cls(literal=clean_heading(agent.name) or agent.name)
+
+    @property
+    def is_east_asian_script(self) -> bool:
+        """Han, kana or Hangul: written family then given name, with no space between."""
+        return in_east_asian_script(self.family)
+
+    @property
+    def family_with_particle(self) -> str:
+        return _joined(self.particle, self.family)
 
     @property
     def inverted(self) -> str:
-        return self.literal or f"{self.family}, {self.given}"
+        """“Kennan, George F.”, “de Gaulle, Charles”, “King, Martin Luther, Jr.”."""
+        if self.literal:
+            return self.literal
+        if self.is_east_asian_script:
+            return self.family + self.given
+        return _joined(self.family_with_particle, self.given, self.suffix, separator=", ")
 
     @property
     def natural(self) -> str:
-        return self.literal or f"{self.given} {self.family}"
+        """Running text: “George F. Kennan”, “Mao Zedong”, “毛泽东”."""
+        if self.literal:
+            return self.literal
+        if self.is_east_asian_script:
+            return self.family + self.given
+        if self.family_first:
+            return _joined(self.family, self.given)
+        return _joined(self.given, self.family_with_particle, self.suffix)
 
     @property
     def initials(self) -> str:
         """APA form: family name and initials, e.g. “Khrushchev, N. S.” or “Sartre, J.-P.”."""
-        if self.literal:
-            return self.literal
+        if self.literal or self.is_east_asian_script:
+            return self.inverted
         initials = []
         for word in self.given.split():
             parts = [part[0] + "." for part in word.split("-") if part and part[0].isalpha()]
             if parts:
                 initials.append("-".join(parts))
-        return f"{self.family}, {' '.join(initials)}" if initials else self.family
+        return _joined(self.family_with_particle, " ".join(initials), self.suffix, separator=", ")
 
 
 @dataclass(frozen=True)
@@ -314,47 +341,71 @@ def _bibtex_escape(text: str) -> str:
     return "".join(BIBTEX_SPECIALS.get(char, char) for char in " ".join(text.split()))
 
 
+def _bibtex_title(text: str) -> str:
+    """The title with every word that holds a capital in braces.
+
+    Zotero's Better BibTeX parser and biblatex styles sentence-case titles, and both keep
+    a braced word as written, so "Soviet Union" and "(Kennan)" survive. Braces around the
+    whole title would not do: Better BibTeX takes them for an old habit and drops them.
+    """
+    words = _bibtex_escape(text).split(" ")
+    return " ".join(f"{{{word}}}" if any(c.isupper() for c in word) else word for word in words)
+
+
 def _bibtex_name(name: Name) -> str:
-    if name.literal:
-        # Braces keep an organisation whole instead of splitting it into first and last names.
-        return "{" + _bibtex_escape(name.literal) + "}"
-    return f"{_bibtex_escape(name.family)}, {_bibtex_escape(name.given)}"
+    """BibTeX's “von Last, Jr, First”; organisations and Han or Hangul names in braces,
+    which keep a name whole instead of splitting it into first and last names."""
+    if name.literal or name.is_east_asian_script:
+        return "{" + _bibtex_escape(name.inverted) + "}"
+    family = _bibtex_escape(name.family)
+    if any(word[:1].islower() for word in family.split()) or "," in family:
+        # BibTeX would read a lower-case word as a particle and a comma as a separator.
+        family = "{" + family + "}"
+    parts = [_joined(_bibtex_escape(name.particle), family)]
+    if name.suffix:
+        parts.append(_bibtex_escape(name.suffix))
+    if name.given:
+        parts.append(_bibtex_escape(name.given))
+    return ", ".join(parts)
+
+
+def _bibtex_keyword(subject: str) -> str:
+    # biblatex splits keywords at commas outside braces; headings such as "Security,
+    # International" keep theirs in braces.
+    escaped = _bibtex_escape(subject)
+    return "{" + escaped + "}" if "," in escaped else escaped
 
 
 def bibtex(citation: Citation) -> str:
-    """A BibTeX @misc entry (with biblatex's date and urldate), UTF-8."""
-    fields = [("title", "{" + _bibtex_escape(citation.title) + "}")]
+    """A BibTeX @misc entry with biblatex's date and urldate, UTF-8, without empty fields."""
+    fields = [("title", _bibtex_title(citation.title))]
     if citation.authors:
         fields.append(("author", " and ".join(_bibtex_name(n) for n in citation.authors)))
     value = citation.date
     if value.year is not None:
-        fields.append(("year", str(value.year)))
-        if value.month and not value.end_year:
-            fields.append(("month", calendar.month_abbr[value.month].lower()))
+        # biblatex reads the whole date; BibTeX styles, which ignore `date`, read the year.
         if value.end_year:
-            fields.append(("date", f"{value.year}/{value.end_year}"))
+            fields.append(("date", f"{value.year:04d}/{value.end_year:04d}"))
         elif value.day:
             fields.append(("date", f"{value.year:04d}-{value.month:02d}-{value.day:02d}"))
         elif value.month:
             fields.append(("date", f"{value.year:04d}-{value.month:02d}"))
-    if citation.document_type:
-        fields.append(("type", _bibtex_escape(citation.document_type)))
+        else:
+            fields.append(("date", f"{value.year:04d}"))
+        fields.append(("year", str(value.year)))
+    fields.append(("type", _bibtex_escape(citation.document_type)))
     fields.append(("howpublished", _bibtex_escape(citation.site_name)))
-    if citation.archive:
-        fields.append(("organization", _bibtex_escape(citation.archive)))
+    fields.append(("organization", _bibtex_escape(citation.archive)))
     note = f"Record ID {citation.record_id}"
     if citation.source:
         note += f". {citation.source}"
     fields.append(("note", _bibtex_escape(note)))
-    if citation.summary:
-        fields.append(("abstract", _bibtex_escape(citation.summary)))
-    if citation.languages:
-        fields.append(("language", ", ".join(citation.languages)))
-    if citation.subjects:
-        fields.append(("keywords", _bibtex_escape(", ".join(citation.subjects))))
+    fields.append(("abstract", _bibtex_escape(citation.summary)))
+    fields.append(("language", " and ".join(citation.languages)))
+    fields.append(("keywords", ", ".join(_bibtex_keyword(s) for s in citation.subjects)))
     fields.append(("url", citation.url))
     fields.append(("urldate", citation.accessed.isoformat()))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value.strip())
     return f"@misc{{record{citation.record_id},\n{body}\n}}\n"
 
 
@@ -405,16 +456,24 @@ def _date_parts(value: DocumentDate) -> dict | None:
     return item
 
 
+def _csl_name(name: Name) -> dict:
+    if name.literal:
+        return {"literal": name.literal}
+    parts = {
+        "family": name.family,
+        "given": name.given,
+        "non-dropping-particle": name.particle,
+        "suffix": name.suffix,
+    }
+    return {key: value for key, value in parts.items() if value}
+
+
 def csl_item(citation: Citation) -> dict:
     """The record as a CSL-JSON item, the form citeproc processors and Zotero import."""
     item = {
         "id": f"record-{citation.record_id}",
         "type": "manuscript",
         "title": citation.title,
-        "author": [
-            {"literal": n.literal} if n.literal else {"family": n.family, "given": n.given}
-            for n in citation.authors
-        ],
         "URL": citation.url,
         "source": citation.site_name,
         "number": str(citation.record_id),
@@ -422,6 +481,8 @@ def csl_item(citation: Citation) -> dict:
             "date-parts": [[citation.accessed.year, citation.accessed.month, citation.accessed.day]]
         },
     }
+    if citation.authors:
+        item["author"] = [_csl_name(name) for name in citation.authors]
     if issued := _date_parts(citation.date):
         item["issued"] = issued
     if citation.document_type:
