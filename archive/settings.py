@@ -110,6 +110,37 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "stat
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
+# Scans: originals and derivatives live outside MEDIA_ROOT and are served only by views that
+# check the record is published (or that the user is staff). On the local disk by default,
+# in an S3 bucket when ARCHIVE_SCANS_S3_BUCKET is set.
+SCANS_ROOT = Path(os.environ.get("ARCHIVE_SCANS_ROOT", BASE_DIR / "var" / "scans"))
+SCANS_S3_BUCKET = os.environ.get("ARCHIVE_SCANS_S3_BUCKET", "")
+SCANS_S3_ENDPOINT_URL = os.environ.get("ARCHIVE_SCANS_S3_ENDPOINT_URL", "")
+SCANS_S3_REGION = os.environ.get("ARCHIVE_SCANS_S3_REGION", "us-east-1")
+# Images of published records are sent from S3 by a signed link valid this many seconds,
+# made after the view has checked the record.
+SCANS_URL_SECONDS = int(os.environ.get("ARCHIVE_SCANS_URL_SECONDS", "60"))
+if SCANS_S3_BUCKET:
+    SCANS_STORAGE = {
+        # django-storages' S3Storage that fails within seconds when S3 is unreachable.
+        "BACKEND": "accessions.scans.storage.S3ScanStorage",
+        "OPTIONS": {
+            "bucket_name": SCANS_S3_BUCKET,
+            "endpoint_url": SCANS_S3_ENDPOINT_URL or None,
+            "region_name": SCANS_S3_REGION,
+            # Credentials come from boto3's chain: AWS_ACCESS_KEY_ID and
+            # AWS_SECRET_ACCESS_KEY, a profile or an instance role.
+            "querystring_expire": SCANS_URL_SECONDS,
+        },
+    }
+else:
+    SCANS_STORAGE = {"BACKEND": "accessions.scans.storage.ScanStorage"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "scans": SCANS_STORAGE,
+}
+
 LOGIN_URL = "admin:login"
 # Staff lists count their rows exactly up to this many; past it PostgreSQL's planner estimates
 # the count ("about 920,000 records"), where an exact one reads every row.
@@ -177,9 +208,6 @@ RIGHTS_INQUIRY_LIMIT_WINDOW_MINUTES = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_W
 RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS", "8"))
 RIGHTS_INQUIRY_EMAIL_RETRY_SECONDS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_RETRY", "60"))
 
-# Scans: originals and derivatives live outside MEDIA_ROOT and are served only by views that
-# check the record is published (or that the user is staff).
-SCANS_ROOT = Path(os.environ.get("ARCHIVE_SCANS_ROOT", BASE_DIR / "var" / "scans"))
 SCAN_MAX_BYTES = int(os.environ.get("ARCHIVE_SCAN_MAX_BYTES", 300 * 1024 * 1024))
 # Pixels per page; anything larger is refused as a decompression bomb before it is decoded.
 SCAN_MAX_PIXELS = int(os.environ.get("ARCHIVE_SCAN_MAX_PIXELS", 120_000_000))

@@ -18,8 +18,9 @@ RECORD_PAGE_QUERIES = 4
 # The same without the scan pages: the API record, the citation downloads.
 RECORD_QUERIES = 3
 
-# The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
-pytest_plugins = ["tests.smtp_server"]
+# The loopback SMTP server fixtures (smtp_server, smtp_down) and the other real engines
+# (redis_server, rq_tasks, s3_scans, replica_database) for every test module.
+pytest_plugins = ["tests.smtp_server", "tests.engines"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,16 @@
-"""Fixity: re-read an original and compare it with the SHA-256 taken when it was attached."""
+"""Fixity: re-read an original and compare it with the SHA-256 taken when it was attached.
+
+It reads through the scan storage, so it checks the file where it is kept: on the local disk
+or in the S3 bucket.
+"""
 
 import hashlib
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accessions.scans.models import Scan, scan_storage
+from accessions.scans.models import Scan
+from accessions.scans.storage import scan_storage
 
 
 @dataclass
@@ -20,7 +25,7 @@ def check_fixity(*, scan: Scan) -> FixityResult:
 
     digest = hashlib.sha256()
     try:
-        with scan_storage.open(scan.file.name, "rb") as original:
+        with scan_storage().open(scan.file.name, "rb") as original:
             for chunk in iter(lambda: original.read(1024 * 1024), b""):
                 digest.update(chunk)
     except FileNotFoundError:

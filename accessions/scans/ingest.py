@@ -15,7 +15,8 @@ from django.db.models import Max
 from PIL import Image, UnidentifiedImageError
 
 from accessions.scans.derivatives import ORIENTATION_TAG, PDF_MAX_DPI
-from accessions.scans.models import ZOOM_EDGE, Scan, ScanPage, scan_storage
+from accessions.scans.models import ZOOM_EDGE, Scan, ScanPage, original_path
+from accessions.scans.storage import scan_storage
 from accessions.scans.tasks import enqueue_derivatives
 from accessions.search.indexing import update_search_index
 
@@ -245,8 +246,10 @@ def ingest_scan(
                 position=position,
                 uploaded_by=user,
             )
-            scan.file.save(scan.original_filename, File(upload), save=False)
-            stored_name = scan.file.name
+            stored_name = scan_storage().save(
+                original_path(scan, scan.original_filename), File(upload)
+            )
+            scan.file.name = stored_name
             scan.save()
             ScanPage.objects.bulk_create(
                 ScanPage(
@@ -270,7 +273,7 @@ def ingest_scan(
     except BaseException as error:
         # Nothing half-written: the row rolled back, so the stored original goes too.
         if stored_name:
-            scan_storage.delete(stored_name)
+            scan_storage().delete(stored_name)
         if isinstance(error, IntegrityError):
             # Another upload of the same file won the race past the check above.
             raise ScanRejected(f"{name} is already attached to this record.") from None
@@ -299,7 +302,7 @@ def ingest_scans(
                 )
     except BaseException:
         for scan in scans:
-            scan_storage.delete(scan.file.name)
+            scan_storage().delete(scan.file.name)
         raise
     return scans
 
@@ -315,7 +318,7 @@ def delete_scan(*, scan: Scan) -> None:
 
     def remove_files():
         for name in names:
-            scan_storage.delete(name)
+            scan_storage().delete(name)
 
     record_pk = scan.record_id
     with transaction.atomic():
