@@ -167,6 +167,24 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Redis: the cache when REDIS_URL is set (local memory otherwise), and the task queue.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or stuck costs a page a fraction of a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages (home, collections, search and facet lists, record pages) are kept this many
+# seconds at most; every write that changes what the public sees drops them all at once
+# before. Off without Redis: each process's local memory would miss the others' writes.
+PAGE_CACHE_SECONDS = int(os.environ.get("ARCHIVE_PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0))
+
 # Background work runs inline unless a worker backend is configured for production.
 TASKS = {
     "default": {

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accessions.catalogue.intake import create_record
 from accessions.catalogue.workflow import transition_record
@@ -27,6 +28,9 @@ pytest_plugins = ["tests.smtp_server", "tests.engines"]
 def test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SCANS_ROOT = tmp_path / "scans"
+    # Public pages are cached in every test, as in production; each test starts with none.
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
     # Real hashing costs most of a second per user; it is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -30,6 +30,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.staff_search import search_records
 from accessions.catalogue.views import record_page_context
@@ -49,6 +50,19 @@ class EstimatedCountAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     # Django would count the whole table a second time, for the "N total" by the search box.
     show_full_result_count = False
+
+    # Names, descriptions, statements and credits appear on the cached public pages.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        forget_public_pages()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_public_pages()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_public_pages()
 
 
 class TaxonomyAdmin(EstimatedCountAdmin):

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.ingest import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.scans.models import Scan, ScanPage
 from accessions.scans.ocr import ocr_status
@@ -217,6 +218,11 @@ class ScanAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Labels and order show on the record's cached public page.
+        forget_public_pages()
 
     def delete_model(self, request, obj):
         delete_scan(scan=obj)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from PIL import Image, ImageOps
 
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.models import (
     THUMBNAIL_EDGE,
     WEB_EDGE,
@@ -177,6 +178,8 @@ def run_derivative_attempt(*, scan_id: int) -> Attempt:
             Scan.objects.filter(pk=scan_id).update(
                 derivative_status=Scan.DerivativeStatus.DONE, derivative_error=""
             )
+            # The record's page showed placeholders where these images now go.
+            forget_public_pages()
     except Exception as error:
         logger.exception(
             "Derivatives of scan %s failed (attempt %s)", scan_id, scan.derivative_attempts
