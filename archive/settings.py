@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "django_rq",
+    "django_tasks_rq",
     "accessions",
 ]
 
@@ -169,6 +171,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Redis: the cache when REDIS_URL is set (local memory otherwise), and the task queue.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The queue's Redis must not evict keys (maxmemory-policy noeviction), or queued tasks
+# could vanish; a cache may evict. They can share a server when it never fills up.
+TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -185,7 +190,8 @@ else:
 # before. Off without Redis: each process's local memory would miss the others' writes.
 PAGE_CACHE_SECONDS = int(os.environ.get("ARCHIVE_PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0))
 
-# Background work runs inline unless a worker backend is configured for production.
+# Background work runs inline unless a worker backend is configured for production:
+# django_tasks_rq.RQBackend (Redis, `manage.py rqworker`) or django_tasks_db.DatabaseBackend.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
@@ -193,6 +199,7 @@ TASKS = {
         )
     }
 }
+RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 
 SITE_NAME = os.environ.get("ARCHIVE_SITE_NAME", "Declassified: International History Archive")
 
