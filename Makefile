@@ -42,6 +42,11 @@ browser-deps: node_modules/.installed
 	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; \
 	  else echo "Chromium not found and not installable here: the browser tests will be skipped."; fi; }
 
+# The production stack on one machine (gunicorn, the task workers), configured by the
+# environment: see README, "Configuration for production".
+serve: $(STAMP) vendor
+	bin/serve
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
@@ -54,11 +59,13 @@ check: $(STAMP)
 OPENSEADRAGON_VERSION := 6.1.1
 OPENSEADRAGON := static/vendor/openseadragon/openseadragon.min.js
 .PHONY: vendor
-vendor: $(OPENSEADRAGON)
-$(OPENSEADRAGON):
+# The source map too: collectstatic (DEBUG off) checks that the file the script names exists.
+vendor: $(OPENSEADRAGON).map
+$(OPENSEADRAGON).map:
 	@if npm install --no-save --no-audit --no-fund --prefix var/npm openseadragon@$(OPENSEADRAGON_VERSION); then \
 		mkdir -p static/vendor/openseadragon; \
-		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js $@; \
+		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js $(OPENSEADRAGON); \
+		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js.map $@; \
 		cp -r var/npm/node_modules/openseadragon/build/openseadragon/images static/vendor/openseadragon/; \
 	else echo "OpenSeadragon could not be installed from npm; the record page shows plain images."; fi
 demo: vendor

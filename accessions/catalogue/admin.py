@@ -334,6 +334,10 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
         ),
     ]
 
+    class Media:
+        # The workflow box's styles: classes, not style attributes, which the CSP refuses.
+        css = {"all": ["css/admin.css"]}
+
     def get_object(self, request, object_id, from_field=None):
         # The change page shows every relation of the record; loaded here, with the record,
         # they cost the same few queries however many values the record has (the autocomplete
