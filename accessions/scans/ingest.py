@@ -246,9 +246,17 @@ def ingest_scan(
                 position=position,
                 uploaded_by=user,
             )
-            stored_name = scan_storage().save(
-                original_path(scan, scan.original_filename), File(upload)
-            )
+            try:
+                stored_name = scan_storage().save(
+                    original_path(scan, scan.original_filename), File(upload)
+                )
+            except Exception as error:
+                # The scan storage (a bucket) is unreachable: nothing is attached.
+                logger.exception("Could not store %s", name)
+                raise ScanRejected(
+                    f"{name} could not be stored ({type(error).__name__}); nothing was "
+                    "attached. Try again in a few minutes."
+                ) from error
             scan.file.name = stored_name
             scan.save()
             ScanPage.objects.bulk_create(

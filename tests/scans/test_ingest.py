@@ -221,7 +221,7 @@ def test_verify_fixity_passes_then_detects_a_changed_byte_and_a_missing_file(rec
     changed = attach(record, image_bytes("JPEG", text="changed"), "changed.jpg")
     missing = attach(record, image_bytes("JPEG", text="missing"), "missing.jpg")
     call_command("verify_fixity")
-    assert "Checked 2 original(s); 0 changed or missing." in capsys.readouterr().out
+    assert "Checked 2 original(s); 0 changed, missing or unreachable." in capsys.readouterr().out
     changed.refresh_from_db()
     assert changed.fixity_ok is True and changed.fixity_checked_at is not None
 
