@@ -1,11 +1,16 @@
 """Public pages kept in the cache for anonymous visitors, all dropped at once by any public write.
 
-Every cached page's key carries a generation number kept in the cache. A write that changes
-what the public may see calls forget_public_pages() inside its transaction (the search index
-update does, so every publish, withdrawal, edit, deletion and import does); it moves the
-generation on at once and again after the commit, so no page rendered before the commit is
-found afterwards. The cache is an optimisation only: when it is unreachable pages are
-rendered as if nothing were cached, and writes go on.
+Views marked with cache_public_page store what they render; PublicPageCacheMiddleware, near
+the top of the middleware, answers a visitor without a session from the cache before
+sessions, authentication or the database are touched. A visitor with a session (staff)
+always gets the page rendered afresh.
+
+Every cached page carries the generation number that was current when it was rendered. A
+write that changes what the public may see calls forget_public_pages() inside its
+transaction (the search index update does, so every publish, withdrawal, edit, deletion and
+import does); it moves the generation on at once and again after the commit, so no page
+rendered before the commit is served afterwards. The cache is an optimisation only: when it
+is unreachable pages are rendered as if nothing were cached, and writes go on.
 """
 
 import hashlib
@@ -17,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -33,21 +39,9 @@ def _cache_failed(error: Exception) -> None:
     logger.warning("The page cache is unreachable; pages are rendered afresh: %r", error)
 
 
-def _cache_up() -> bool:
-    return time.monotonic() >= _cache_down_until
-
-
 def _new_generation() -> int:
     # Larger than any generation handed out before, should the key itself be evicted.
     return time.time_ns()
-
-
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _new_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
 
 
 def _move_generation_on() -> None:
@@ -71,7 +65,7 @@ def forget_public_pages() -> None:
 
 def _page_key(request) -> str:
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"public-page:{_generation()}:{url}"
+    return f"public-page:{url}"
 
 
 def _cacheable(response) -> bool:
@@ -83,36 +77,63 @@ def _cacheable(response) -> bool:
     )
 
 
-def cache_public_page(view):
-    """Serve a public GET page to anonymous visitors from the cache, rendering it when missing.
+class PublicPageCacheMiddleware:
+    """Answer visitors without a session from the cache, with one round trip to it.
 
-    Signed-in staff always see the page rendered afresh. The view is marked so that the
-    page is rendered from the primary database, never from a lagging replica.
+    The page and the current generation are read together; a page of an older generation
+    is not served. On a miss the generation is left on the request for the view to store
+    its page under.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not settings.PAGE_CACHE_SECONDS
+            or request.method not in ("GET", "HEAD")
+            # A session may be signed in; staff always see pages rendered afresh.
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or time.monotonic() < _cache_down_until
+        ):
+            return self.get_response(request)
+        key = _page_key(request)
+        try:
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY)
+            if generation is None:
+                cache.add(GENERATION_KEY, _new_generation(), timeout=None)
+                generation = cache.get(GENERATION_KEY)
+        except Exception as error:
+            _cache_failed(error)
+            return self.get_response(request)
+        kept = found.get(key)
+        if kept is not None and kept[0] == generation:
+            _, status, headers, content = kept
+            response = HttpResponse(content, status=status, headers=headers)
+            response[CACHE_HEADER] = "hit"
+            return response
+        request.page_cache = (key, generation)
+        return self.get_response(request)
+
+
+def cache_public_page(view):
+    """Keep the page a public GET view renders for visitors without a session.
+
+    The view is also marked so that the page is rendered from the primary database, never
+    from a lagging replica (archive.database_routing).
     """
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if (
-            not settings.PAGE_CACHE_SECONDS
-            or request.method not in ("GET", "HEAD")
-            or request.user.is_authenticated
-            or not _cache_up()
-        ):
-            return view(request, *args, **kwargs)
-        try:
-            key = _page_key(request)
-            kept = cache.get(key)
-        except Exception as error:
-            _cache_failed(error)
-            return view(request, *args, **kwargs)
-        if kept is not None:
-            status, headers, content = kept
-            response = HttpResponse(content, status=status, headers=headers)
-            response[CACHE_HEADER] = "hit"
-            return response
         response = view(request, *args, **kwargs)
-        if _cacheable(response):
-            kept = (response.status_code, dict(response.items()), response.content)
+        # Cached pages are the same whatever the visitor's cookies; a shared cache in front
+        # must still not give them to a signed-in visitor.
+        patch_vary_headers(response, ["Cookie"])
+        lookup = getattr(request, "page_cache", None)
+        if lookup is not None and _cacheable(response):
+            key, generation = lookup
+            kept = (generation, response.status_code, dict(response.items()), response.content)
             try:
                 cache.set(key, kept, timeout=settings.PAGE_CACHE_SECONDS)
             except Exception as error:
