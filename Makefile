@@ -47,6 +47,16 @@ browser-deps: node_modules/.installed
 serve: $(STAMP) vendor
 	bin/serve
 
+# The tests on real engines start redis-server processes of their own.
+.PHONY: engine-deps
+engine-deps:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq redis-server; \
+	  else echo "redis-server not found and not installable here: the Redis tests will be skipped."; fi; }
+test: engine-deps
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
