@@ -43,6 +43,21 @@ browser-deps: node_modules/.installed
 	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; \
 	  else echo "Chromium not found and not installable here: the browser tests will be skipped."; fi; }
 
+# The production stack on one machine (gunicorn, the task workers), configured by the
+# environment: see README, "Configuration for production".
+serve: $(STAMP) vendor
+	bin/serve
+
+# The tests on real engines start redis-server processes of their own.
+.PHONY: engine-deps
+engine-deps:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq redis-server; \
+	  else echo "redis-server not found and not installable here: the Redis tests will be skipped."; fi; }
+test: engine-deps
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
@@ -67,11 +82,13 @@ test: citation-deps
 OPENSEADRAGON_VERSION := 6.1.1
 OPENSEADRAGON := static/vendor/openseadragon/openseadragon.min.js
 .PHONY: vendor
-vendor: $(OPENSEADRAGON)
-$(OPENSEADRAGON):
+# The source map too: collectstatic (DEBUG off) checks that the file the script names exists.
+vendor: $(OPENSEADRAGON).map
+$(OPENSEADRAGON).map:
 	@if npm install --no-save --no-audit --no-fund --prefix var/npm openseadragon@$(OPENSEADRAGON_VERSION); then \
 		mkdir -p static/vendor/openseadragon; \
-		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js $@; \
+		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js $(OPENSEADRAGON); \
+		cp var/npm/node_modules/openseadragon/build/openseadragon/openseadragon.min.js.map $@; \
 		cp -r var/npm/node_modules/openseadragon/build/openseadragon/images static/vendor/openseadragon/; \
 	else echo "OpenSeadragon could not be installed from npm; the record page shows plain images."; fi
 demo: vendor

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from archive.database_url import parse_database_url
 
@@ -36,6 +37,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],test
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Before staticfiles, so that runserver serves static files as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "django_rq",
+    "django_tasks_rq",
     "accessions",
 ]
 
@@ -51,12 +56,18 @@ MIDDLEWARE = [
     # First, so that nothing reads parameters it cannot parse (see the class).
     "archive.middleware.RefuseUnreadableRequestsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions or the database are touched.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cached public pages are answered here, with the headers above and nothing below.
+    "accessions.catalogue.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "archive.middleware.SlashRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "archive.database_routing.ReadReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -92,6 +103,18 @@ if not DATABASE_URL:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL = "sqlite:///var/db.sqlite3"
 DATABASES = {"default": parse_database_url(DATABASE_URL, base_dir=BASE_DIR)}
+# A streaming replica of the primary: public pages read from it, writes and staff pages
+# never do (archive.database_routing). Tests see the primary's test database through it.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **parse_database_url(DATABASE_REPLICA_URL, base_dir=BASE_DIR),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["archive.database_routing.ReplicaRouter"]
+# After a client's write, its next requests read the primary for this long (seconds), so
+# that it sees what it wrote whatever the replica's lag.
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -111,6 +134,47 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Without DEBUG, collectstatic writes hashed names and gzip/Brotli copies, and WhiteNoise
+# serves the hashed files with a far-future Cache-Control: immutable.
+STATICFILES_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+# A template may name a file that is not there (the optional scan viewer); it is then
+# linked by its plain name rather than failing the page.
+WHITENOISE_MANIFEST_STRICT = False
+
+# Scans: originals and derivatives live outside MEDIA_ROOT and are served only by views that
+# check the record is published (or that the user is staff). On the local disk by default,
+# in an S3 bucket when ARCHIVE_SCANS_S3_BUCKET is set.
+SCANS_ROOT = Path(os.environ.get("ARCHIVE_SCANS_ROOT", BASE_DIR / "var" / "scans"))
+SCANS_S3_BUCKET = os.environ.get("ARCHIVE_SCANS_S3_BUCKET", "")
+SCANS_S3_ENDPOINT_URL = os.environ.get("ARCHIVE_SCANS_S3_ENDPOINT_URL", "")
+SCANS_S3_REGION = os.environ.get("ARCHIVE_SCANS_S3_REGION", "us-east-1")
+# Images of published records are sent from S3 by a signed link valid this many seconds,
+# made after the view has checked the record.
+SCANS_URL_SECONDS = int(os.environ.get("ARCHIVE_SCANS_URL_SECONDS", "60"))
+if SCANS_S3_BUCKET:
+    SCANS_STORAGE = {
+        # django-storages' S3Storage that fails within seconds when S3 is unreachable.
+        "BACKEND": "accessions.scans.storage.S3ScanStorage",
+        "OPTIONS": {
+            "bucket_name": SCANS_S3_BUCKET,
+            "endpoint_url": SCANS_S3_ENDPOINT_URL or None,
+            "region_name": SCANS_S3_REGION,
+            # Credentials come from boto3's chain: AWS_ACCESS_KEY_ID and
+            # AWS_SECRET_ACCESS_KEY, a profile or an instance role.
+            "querystring_expire": SCANS_URL_SECONDS,
+        },
+    }
+else:
+    SCANS_STORAGE = {"BACKEND": "accessions.scans.storage.ScanStorage"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
+    "scans": SCANS_STORAGE,
+}
 
 LOGIN_URL = "admin:login"
 # Staff lists count their rows exactly up to this many; past it PostgreSQL's planner estimates
@@ -138,7 +202,29 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Background work runs inline unless a worker backend is configured for production.
+# Redis: the cache when REDIS_URL is set (local memory otherwise), and the task queue.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# The queue's Redis must not evict keys (maxmemory-policy noeviction), or queued tasks
+# could vanish; a cache may evict. They can share a server when it never fills up.
+TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or stuck costs a page a fraction of a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages (home, collections, search and facet lists, record pages) are kept this many
+# seconds at most; every write that changes what the public sees drops them all at once
+# before. Off without Redis: each process's local memory would miss the others' writes.
+PAGE_CACHE_SECONDS = int(os.environ.get("ARCHIVE_PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0))
+
+# Background work runs inline unless a worker backend is configured for production:
+# django_tasks_rq.RQBackend (Redis, `manage.py rqworker`) or django_tasks_db.DatabaseBackend.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
@@ -146,6 +232,7 @@ TASKS = {
         )
     }
 }
+RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 
 SITE_NAME = os.environ.get("ARCHIVE_SITE_NAME", "Declassified: International History Archive")
 
@@ -156,19 +243,71 @@ OAI_REPOSITORY_IDENTIFIER = os.environ.get(
 OAI_ADMIN_EMAIL = os.environ.get("ARCHIVE_OAI_ADMIN_EMAIL", "archive@example.org")
 OAI_PAGE_SIZE = 100
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# HTTPS: in production every setting below is on unless the environment turns it off.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+# Behind a proxy that ends TLS, trust its X-Forwarded-Proto header, and only then: a client
+# could otherwise claim HTTPS on a plain connection.
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = os.environ.get(
+    "DJANGO_SECURE_REFERRER_POLICY", "strict-origin-when-cross-origin"
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy: every script and style comes from our own static files, with no
+# inline code; scan images may come from the scan bucket through signed links.
+SCANS_IMAGE_ORIGIN = os.environ.get("ARCHIVE_SCANS_IMAGE_ORIGIN", "")
+if SCANS_S3_BUCKET and not SCANS_IMAGE_ORIGIN:
+    SCANS_IMAGE_ORIGIN = (
+        SCANS_S3_ENDPOINT_URL.rstrip("/")
+        or f"https://{SCANS_S3_BUCKET}.s3.{SCANS_S3_REGION}.amazonaws.com"
+    )
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    # OpenSeadragon (6.1.1) adds one fixed <style> (no focus outline on touch screens);
+    # its hash allows exactly that text and nothing else.
+    "style-src": [CSP.SELF, "'sha256-9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE='"],
+    # data: for the empty favicon and OpenSeadragon's navigator.
+    "img-src": [CSP.SELF, "data:", *([SCANS_IMAGE_ORIGIN] if SCANS_IMAGE_ORIGIN else [])],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Logs: plain lines, or one JSON object per line with DJANGO_LOG_FORMAT=json.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "archive.json_logging.JSONFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # Django gives its own logger a console handler too; every line would be printed twice,
     # once by it and once by the root's. Its records go to the root's handler only.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # RQ's worker sets up its own handler; its records go through ours instead.
+        "rq.worker": {"handlers": [], "propagate": True},
+    },
 }
 
 # Rights inquiries: where unrouted inquiries go, how often one sender may ask, email retries.
@@ -179,9 +318,6 @@ RIGHTS_INQUIRY_LIMIT_WINDOW_MINUTES = int(os.environ.get("RIGHTS_INQUIRY_LIMIT_W
 RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_MAX_ATTEMPTS", "8"))
 RIGHTS_INQUIRY_EMAIL_RETRY_SECONDS = int(os.environ.get("RIGHTS_INQUIRY_EMAIL_RETRY", "60"))
 
-# Scans: originals and derivatives live outside MEDIA_ROOT and are served only by views that
-# check the record is published (or that the user is staff).
-SCANS_ROOT = Path(os.environ.get("ARCHIVE_SCANS_ROOT", BASE_DIR / "var" / "scans"))
 SCAN_MAX_BYTES = int(os.environ.get("ARCHIVE_SCAN_MAX_BYTES", 300 * 1024 * 1024))
 # Pixels per page; anything larger is refused as a decompression bomb before it is decoded.
 SCAN_MAX_PIXELS = int(os.environ.get("ARCHIVE_SCAN_MAX_PIXELS", 120_000_000))

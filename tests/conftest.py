@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from accessions.catalogue.intake import create_record
@@ -24,14 +25,18 @@ RECORD_QUERIES = 3
 hypothesis_settings.register_profile("archive", derandomize=True, database=None, deadline=None)
 hypothesis_settings.load_profile("archive")
 
-# The loopback SMTP server fixtures (smtp_server, smtp_down) for every test module.
-pytest_plugins = ["tests.smtp_server"]
+# The loopback SMTP server fixtures (smtp_server, smtp_down) and the other real engines
+# (redis_server, rq_tasks, s3_scans, replica_database) for every test module.
+pytest_plugins = ["tests.smtp_server", "tests.engines"]
 
 
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SCANS_ROOT = tmp_path / "scans"
+    # Public pages are cached in every test, as in production; each test starts with none.
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
     # Real hashing costs most of a second per user; it is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

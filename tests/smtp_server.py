@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -26,6 +27,17 @@ class RecordingHandler:
         self.received: list[ReceivedEmail] = []
         self.refusal: str | None = None
         self.delay = 0.0
+        self.stalls = 0
+        self.stalled = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.stalls:
+            # The next sessions hang before any message is sent, as a stuck server would.
+            self.stalls -= 1
+            self.stalled.set()
+            await asyncio.sleep(3600)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

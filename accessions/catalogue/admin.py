@@ -31,6 +31,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.catalogue.numbering import next_accession_number, next_record_id
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.catalogue.parameters import primary_key
 from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.propagation import records_showing
@@ -57,11 +58,19 @@ class ShownOnRecordsAdmin(EstimatedCountAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    # Names, descriptions, statements and credits appear on the cached public pages, also
+    # where no published record moves (a collection's description on its page, say).
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        forget_public_pages()
+
     def delete_model(self, request, obj):
         delete_terms(queryset=type(obj).objects.filter(pk=obj.pk))
+        forget_public_pages()
 
     def delete_queryset(self, request, queryset):
         delete_terms(queryset=queryset)
+        forget_public_pages()
 
 
 class TaxonomyAdmin(ShownOnRecordsAdmin):
@@ -392,6 +401,10 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
             },
         ),
     ]
+
+    class Media:
+        # The workflow box's styles: classes, not style attributes, which the CSP refuses.
+        css = {"all": ["css/admin.css"]}
 
     def get_object(self, request, object_id, from_field=None):
         # The change page shows every relation of the record; loaded here, with the record,

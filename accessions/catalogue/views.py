@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.page_cache import cache_public_page
 from accessions.catalogue.prefetch import record_for_page
 
 
@@ -24,6 +25,7 @@ def record_page_context(record: Record, request) -> dict:
 
 
 @require_safe
+@cache_public_page
 def record_detail(request, record_id: int):
     record = record_for_page(Record.objects.published(), record_id=record_id)
     if record is None:

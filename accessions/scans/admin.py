@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from accessions.catalogue.counting import EstimatedCountAdmin
 from accessions.catalogue.models import Record
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.ingest import ScanRejected, delete_scan, ingest_scans, inspect_upload
 from accessions.scans.models import Scan, ScanPage
 from accessions.scans.ocr import ocr_status
@@ -24,7 +25,7 @@ def thumbnail_html(page: ScanPage | None):
         return "Images being made…"
     width, height = page.thumbnail_size
     return format_html(
-        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy" style="height:auto">',
+        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy" class="scan-thumbnail">',
         page.staff_image_url("thumb"),
         width,
         height,
@@ -35,7 +36,7 @@ def thumbnail_html(page: ScanPage | None):
 def derivative_html(scan: Scan):
     if scan.derivative_status == Scan.DerivativeStatus.FAILED:
         return format_html(
-            '<strong style="color:#ba2121">Failed after {} attempt(s)</strong>: {}',
+            '<strong class="scan-problem">Failed after {} attempt(s)</strong>: {}',
             scan.derivative_attempts,
             scan.derivative_error,
         )
@@ -47,7 +48,7 @@ def fixity_html(scan: Scan):
         return "Not re-checked since ingest"
     if scan.fixity_ok:
         return format_html("Intact (checked {:%Y-%m-%d %H:%M})", scan.fixity_checked_at)
-    return format_html('<strong style="color:#ba2121">CHANGED OR MISSING</strong>')
+    return format_html('<strong class="scan-problem">CHANGED OR MISSING</strong>')
 
 
 class ScanInline(admin.TabularInline):
@@ -74,6 +75,10 @@ class ScanInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     template = "admin/accessions/scan/inline.html"
+
+    class Media:
+        # Classes, not style attributes, which the Content-Security-Policy refuses.
+        css = {"all": ["css/admin.css"]}
 
     def has_add_permission(self, request, obj=None):
         # Files are attached through the upload view, which validates them first.
@@ -120,8 +125,7 @@ class ScanPageInline(admin.TabularInline):
         if not page.ocr_text:
             return "—"
         return format_html(
-            '<div style="max-height:14em;max-width:40em;overflow:auto;white-space:pre-wrap">'
-            "{}</div><small>Tesseract, {}</small>",
+            '<div class="scan-ocr-text">{}</div><small>Tesseract, {}</small>',
             page.ocr_text,
             page.ocr_language,
         )
@@ -226,8 +230,16 @@ class ScanAdmin(EstimatedCountAdmin):
     inlines = [ScanPageInline]
     actions = ["remake_selected_derivatives"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def has_add_permission(self, request):
         return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Labels and order show on the record's cached public page.
+        forget_public_pages()
 
     def delete_model(self, request, obj):
         delete_scan(scan=obj)

@@ -1,25 +1,27 @@
 """Derivatives of scan pages: thumbnail, web and zoom JPEGs, made in the background."""
 
+import io
 import logging
 import math
-import os
+import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import pypdfium2
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from PIL import Image, ImageOps
 
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.models import (
     THUMBNAIL_EDGE,
     WEB_EDGE,
     ZOOM_EDGE,
     Scan,
     ScanPage,
-    scan_storage,
 )
+from accessions.scans.storage import local_copy, scan_storage
 
 logger = logging.getLogger(__name__)
 
@@ -88,41 +90,70 @@ def derivative_images(zoom: Image.Image) -> list[tuple[str, Image.Image, int]]:
     return [("zoom", zoom, 80), ("web", web, 85), ("thumb", thumbnail, 85)]
 
 
-def _derivative_name(scan: Scan, number: int, size: str) -> str:
-    return f"derivatives/{scan.pk}/{number:05d}-{size}.jpg"
+def _derivative_name(scan: Scan, number: int, size: str, run: str) -> str:
+    # Each run writes new names, and the pages switch to them in one transaction: a viewer
+    # never reads a half-written image, on the local disk or in a bucket.
+    return f"derivatives/{scan.pk}/{number:05d}-{size}-{run}.jpg"
 
 
-def _write_jpeg(image: Image.Image, name: str, *, quality: int) -> None:
-    path = Path(scan_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
+def _write_jpeg(image: Image.Image, name: str, *, quality: int) -> str:
+    buffer = io.BytesIO()
     # Progressive encoding helps small images appear early; the zoom image is not worth its cost.
     progressive = max(image.size) <= WEB_EDGE
-    image.save(partial, "JPEG", quality=quality, optimize=False, progressive=progressive)
-    # Replace in one step, so a viewer never reads a half-written derivative.
-    os.replace(partial, path)
+    image.save(buffer, "JPEG", quality=quality, optimize=False, progressive=progressive)
+    return scan_storage().save(name, ContentFile(buffer.getvalue()))
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = scan_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # A file left behind costs space, not correctness: no page names it.
+            logger.warning("Could not delete the old derivative %s", name, exc_info=True)
 
 
 def make_derivatives(*, scan: Scan) -> int:
-    """Make the thumbnail, web and zoom images of every page of a scan; return the page count."""
-    path = scan_storage.path(scan.file.name)
+    """Make the thumbnail, web and zoom images of every page of a scan; return the page count.
+
+    The previous images are deleted once the new ones are committed.
+    """
     render = render_pdf_pages if scan.media_type == PDF_MEDIA_TYPE else render_image_pages
     pages = {page.number: page for page in scan.pages.all()}
-    made = []
-    for number, zoom in render(path, edge=ZOOM_EDGE):
-        page = pages.get(number)
-        if page is None:
-            continue
-        for size, image, quality in derivative_images(zoom):
-            _write_jpeg(image, _derivative_name(scan, number, size), quality=quality)
-        page.width, page.height = zoom.size
-        page.zoom_image = _derivative_name(scan, number, "zoom")
-        page.web_image = _derivative_name(scan, number, "web")
-        page.thumbnail = _derivative_name(scan, number, "thumb")
-        made.append(page)
-    if len(made) != len(pages):
-        raise RuntimeError(f"Rendered {len(made)} of {len(pages)} pages of scan {scan.pk}.")
-    ScanPage.objects.bulk_update(made, ["width", "height", "zoom_image", "web_image", "thumbnail"])
+    previous = [
+        name
+        for page in pages.values()
+        for name in (page.zoom_image, page.web_image, page.thumbnail)
+        if name
+    ]
+    run = secrets.token_hex(4)
+    made, written = [], []
+    try:
+        with local_copy(scan.file.name) as path:
+            for number, zoom in render(path, edge=ZOOM_EDGE):
+                page = pages.get(number)
+                if page is None:
+                    continue
+                names = {}
+                for size, image, quality in derivative_images(zoom):
+                    names[size] = _write_jpeg(
+                        image, _derivative_name(scan, number, size, run), quality=quality
+                    )
+                    written.append(names[size])
+                page.width, page.height = zoom.size
+                page.zoom_image, page.web_image = names["zoom"], names["web"]
+                page.thumbnail = names["thumb"]
+                made.append(page)
+        if len(made) != len(pages):
+            raise RuntimeError(f"Rendered {len(made)} of {len(pages)} pages of scan {scan.pk}.")
+        ScanPage.objects.bulk_update(
+            made, ["width", "height", "zoom_image", "web_image", "thumbnail"]
+        )
+    except BaseException:
+        _delete_files(written)
+        raise
+    transaction.on_commit(lambda: _delete_files(previous))
     return len(made)
 
 
@@ -147,6 +178,8 @@ def run_derivative_attempt(*, scan_id: int) -> Attempt:
             Scan.objects.filter(pk=scan_id).update(
                 derivative_status=Scan.DerivativeStatus.DONE, derivative_error=""
             )
+            # The record's page showed placeholders where these images now go.
+            forget_public_pages()
     except Exception as error:
         logger.exception(
             "Derivatives of scan %s failed (attempt %s)", scan_id, scan.derivative_attempts

@@ -16,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 from accessions.scans.active_content import image_polyglot, pdf_active_content, zip_appended
 from accessions.scans.derivatives import ORIENTATION_TAG, PDF_MAX_DPI
-from accessions.scans.models import ZOOM_EDGE, Scan, ScanPage, scan_storage
+from accessions.scans.models import ZOOM_EDGE, Scan, ScanPage, original_path
+from accessions.scans.storage import scan_storage
 from accessions.scans.tasks import enqueue_derivatives
 from accessions.search.indexing import update_search_index
 
@@ -260,8 +261,18 @@ def ingest_scan(
                 position=position,
                 uploaded_by=user,
             )
-            scan.file.save(scan.original_filename, File(upload), save=False)
-            stored_name = scan.file.name
+            try:
+                stored_name = scan_storage().save(
+                    original_path(scan, scan.original_filename), File(upload)
+                )
+            except Exception as error:
+                # The scan storage (a bucket) is unreachable: nothing is attached.
+                logger.exception("Could not store %s", name)
+                raise ScanRejected(
+                    f"{name} could not be stored ({type(error).__name__}); nothing was "
+                    "attached. Try again in a few minutes."
+                ) from error
+            scan.file.name = stored_name
             scan.save()
             ScanPage.objects.bulk_create(
                 ScanPage(
@@ -285,7 +296,7 @@ def ingest_scan(
     except BaseException as error:
         # Nothing half-written: the row rolled back, so the stored original goes too.
         if stored_name:
-            scan_storage.delete(stored_name)
+            scan_storage().delete(stored_name)
         if isinstance(error, IntegrityError):
             # Another upload of the same file won the race past the check above.
             raise ScanRejected(f"{name} is already attached to this record.") from None
@@ -314,7 +325,7 @@ def ingest_scans(
                 )
     except BaseException:
         for scan in scans:
-            scan_storage.delete(scan.file.name)
+            scan_storage().delete(scan.file.name)
         raise
     return scans
 
@@ -330,7 +341,7 @@ def delete_scan(*, scan: Scan) -> None:
 
     def remove_files():
         for name in names:
-            scan_storage.delete(name)
+            scan_storage().delete(name)
 
     record_pk = scan.record_id
     with transaction.atomic():

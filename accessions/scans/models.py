@@ -1,39 +1,19 @@
 """Scans attached to records: the original files, their pages, derivatives and OCR text."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from accessions.catalogue.models import Record
 
+# The migration that made the scan table names ScanStorage here.
+from accessions.scans.storage import ScanStorage, scan_storage  # noqa: F401
+
 # Longest edge, in pixels, of the derivative images made of every page.
 THUMBNAIL_EDGE = 240
 WEB_EDGE = 1200
 ZOOM_EDGE = 3000
-
-
-class ScanStorage(FileSystemStorage):
-    """Private storage outside MEDIA_ROOT, so no static media URL can ever reach a scan."""
-
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    # Read on every use, so tests and deployments can point SCANS_ROOT elsewhere at run time.
-    @property
-    def base_location(self):
-        return settings.SCANS_ROOT
-
-    @property
-    def location(self):
-        return str(settings.SCANS_ROOT)
-
-    def url(self, name):
-        raise NotImplementedError("Scans are served by views that check the record's status.")
-
-
-scan_storage = ScanStorage()
 
 
 def original_path(scan, filename: str) -> str:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from accessions.scans.models import Scan, ScanPage, scan_storage
+from accessions.scans.models import Scan, ScanPage
+from accessions.scans.storage import local_copy
 from accessions.search.indexing import update_search_index
 
 logger = logging.getLogger(__name__)
@@ -85,18 +86,13 @@ def ocr_scan_pages(*, scan_id: int) -> int:
     texts = {}
     pages = ScanPage.objects.filter(scan=scan, has_text_layer=False).exclude(zoom_image="")
     for page in pages:
-        result = subprocess.run(
-            [
-                shutil.which(settings.TESSERACT_COMMAND),
-                scan_storage.path(page.zoom_image),
-                "stdout",
-                "-l",
-                languages,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=OCR_TIMEOUT_SECONDS,
-        )
+        with local_copy(page.zoom_image) as path:
+            result = subprocess.run(
+                [shutil.which(settings.TESSERACT_COMMAND), path, "stdout", "-l", languages],
+                capture_output=True,
+                text=True,
+                timeout=OCR_TIMEOUT_SECONDS,
+            )
         if result.returncode != 0:
             logger.warning("Tesseract failed on page %s: %s", page.pk, result.stderr.strip())
             continue

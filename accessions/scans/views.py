@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_safe
 from accessions.catalogue.models import Record
 from accessions.catalogue.prefetch import record_for_page
 from accessions.scans.iiif import build_manifest, ready_pages
-from accessions.scans.models import Scan, ScanPage, scan_storage
+from accessions.scans.models import Scan, ScanPage
+from accessions.scans.storage import is_local, scan_storage
 
 PAGE_IMAGE_FIELDS = {"thumb": "thumbnail", "web": "web_image", "zoom": "zoom_image"}
 # Rights URIs under which anyone may download the original files.
@@ -32,11 +33,32 @@ def originals_downloadable(rights) -> bool:
 
 
 def serve_scan_file(name: str, *, download_name: str | None = None):
-    """Send a file from the private scan storage, or hand it to the web server to send."""
-    if not name or not scan_storage.exists(name):
+    """Send a file from the private scan storage, once the caller has checked access.
+
+    From the local disk the file is streamed (or handed to the web server to send); from a
+    bucket the visitor is redirected to a signed link that expires in SCANS_URL_SECONDS.
+    """
+    if not name:
         raise Http404("This image is not ready yet.")
+    storage = scan_storage()
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if settings.SCANS_SENDFILE_HEADER:
+    if not is_local(storage):
+        # Signed here without asking S3 anything, so the page answers even when S3 does not.
+        response = HttpResponseRedirect(
+            storage.url(
+                name,
+                parameters={
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": content_disposition_header(
+                        as_attachment=download_name is not None,
+                        filename=download_name or Path(name).name,
+                    ),
+                },
+            )
+        )
+    elif not storage.exists(name):
+        raise Http404("This image is not ready yet.")
+    elif settings.SCANS_SENDFILE_HEADER:
         response = HttpResponse(content_type=content_type)
         response[settings.SCANS_SENDFILE_HEADER] = settings.SCANS_SENDFILE_PREFIX + name
         if download_name is not None:
@@ -44,7 +66,7 @@ def serve_scan_file(name: str, *, download_name: str | None = None):
             response["Content-Disposition"] = content_disposition_header(True, download_name)
     else:
         response = FileResponse(
-            scan_storage.open(name, "rb"),
+            storage.open(name, "rb"),
             content_type=content_type,
             as_attachment=download_name is not None,
             filename=download_name or Path(name).name,

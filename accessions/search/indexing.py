@@ -2,7 +2,7 @@
 
 update_search_index is called inside the transaction of every write that changes what the
 public may find (create, edit, publish, withdraw, delete, import), so the index is never
-behind the records it describes.
+behind the records it describes. For the same reason it drops the cached public pages.
 """
 
 import logging
@@ -19,6 +19,7 @@ from accessions.catalogue.models import (
     RecordText,
     Subject,
 )
+from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.models import Scan, ScanPage
 from accessions.search.models import (
     FACET_KEY_BASE,
@@ -281,6 +282,9 @@ def update_search_index(*, record_pks: Iterable[int]) -> None:
     pks = sorted({int(pk) for pk in record_pks})
     if not pks:
         return
+    # Every cached page may list or show one of these records (the home page, collections,
+    # searches, their own pages): all of them go.
+    forget_public_pages()
     with transaction.atomic():
         for start in range(0, len(pks), CHUNK_SIZE):
             chunk = pks[start : start + CHUNK_SIZE]

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
+from accessions.catalogue.page_cache import cache_public_page
 from accessions.catalogue.parameters import page_number
 from accessions.scans.views import first_page_thumbnails
 from accessions.search.browse import (
@@ -19,6 +20,7 @@ from accessions.search.filters import SORTS
 
 
 @require_safe
+@cache_public_page
 def search(request):
     result = run_search(request.GET)
     # One query for the whole page's thumbnails (none when there are no hits).
@@ -34,6 +36,7 @@ def search(request):
 
 
 @require_safe
+@cache_public_page
 def search_facet(request, param: str):
     """All values of one facet, with counts under the current filters, searchable by name."""
     if param not in FACETS_BY_PARAM:
@@ -71,6 +74,7 @@ def _values_page(request, number: int) -> str:
 
 
 @require_safe
+@cache_public_page
 def home(request):
     recent = (
         Record.objects.published()
@@ -89,12 +93,14 @@ def home(request):
 
 
 @require_safe
+@cache_public_page
 def collection_list(request):
     collections = visible_collections().select_related("parent").order_by("name")
     return render(request, "search/collection_list.html", {"collections": collections})
 
 
 @require_safe
+@cache_public_page
 def collection_detail(request, slug: str):
     """A collection and its records in date order, paged by position (?after=, ?before=)."""
     collection = get_object_or_404(visible_collections(), slug=slug)

@@ -84,14 +84,46 @@ def chromium_browser():
     playwright.stop()
 
 
+# Reports every Content-Security-Policy violation of every document to the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+}, true);
+"""
+
+
 @pytest.fixture
 def page(chromium_browser, live_server):
-    """A page in a fresh browser context whose relative URLs go to the live server."""
+    """A page in a fresh browser context whose relative URLs go to the live server.
+
+    Any Content-Security-Policy violation on any page it opens fails the test; a test that
+    causes one on purpose empties `page.csp_violations`.
+    """
     context = chromium_browser.new_context(base_url=live_server.url, viewport=WIDTHS["desktop"])
     context.set_default_timeout(10_000)
+    violations = []
+    context.expose_binding("reportCspViolation", lambda source, found: violations.append(found))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.csp_violations = violations
     yield page
     context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n"
+            + "\n".join(
+                f"- {v['directive']} blocked {v['blocked']} on {v['page']} "
+                f"({v['source']}: {v['sample']!r})"
+                for v in violations
+            ),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -169,7 +169,7 @@ def test_original_is_stored_byte_for_byte_with_its_sha256(record):
 
     data = image_bytes("JPEG", text="original")
     scan = attach(record, data, "Letter p1.JPG", label="Letter")
-    assert scan_storage.open(scan.file.name).read() == data
+    assert scan_storage().open(scan.file.name).read() == data
     assert scan.sha256 == hashlib.sha256(data).hexdigest()
     assert scan.original_filename == "Letter p1.JPG" and scan.media_type == "image/jpeg"
     assert scan.pages.get().label == "Letter"
@@ -186,9 +186,9 @@ def test_multipage_tiff_becomes_one_page_each_with_derivatives(
     assert [page.label for page in pages] == ["p. 1", "p. 2", "p. 3"]
     for page in pages:
         for name in (page.thumbnail, page.web_image, page.zoom_image):
-            with Image.open(scan_storage.path(name)) as image:
+            with Image.open(scan_storage().path(name)) as image:
                 assert image.format == "JPEG"
-        with Image.open(scan_storage.path(page.thumbnail)) as thumbnail:
+        with Image.open(scan_storage().path(page.thumbnail)) as thumbnail:
             assert max(thumbnail.size) == 240
 
 
@@ -197,7 +197,7 @@ def test_multipage_pdf_becomes_one_page_each_rendered(record, django_capture_on_
         scan = attach(record, pdf_bytes(pages=4), "translation.pdf", kind=Scan.Kind.TRANSLATION)
     pages = list(scan.pages.order_by("number"))
     assert len(pages) == 4 and all(page.is_ready for page in pages)
-    with Image.open(scan_storage.path(pages[1].web_image)) as web:
+    with Image.open(scan_storage().path(pages[1].web_image)) as web:
         assert max(web.size) == 1200
         # The second generated page is tinted; the render must carry that colour.
         assert web.convert("RGB").getpixel((10, 10))[1] < 240
@@ -222,7 +222,7 @@ def test_failed_derivatives_are_retried_recorded_and_remade_by_command(
     data = image_bytes("JPEG", size=(1000, 1400))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scan = attach(record, data, "page.jpg")
-    original = Path(scan_storage.path(scan.file.name))
+    original = Path(scan_storage().path(scan.file.name))
     original.write_bytes(data[:200])  # the disk lost the file's tail before the worker ran
     for callback in callbacks:
         callback()
@@ -244,7 +244,7 @@ def test_failed_derivatives_are_retried_recorded_and_remade_by_command(
 
 def test_make_derivatives_reports_failure_with_non_zero_exit(record, capsys):
     scan = attach(record, image_bytes("JPEG"), "page.jpg")
-    Path(scan_storage.path(scan.file.name)).write_bytes(b"gone bad")
+    Path(scan_storage().path(scan.file.name)).write_bytes(b"gone bad")
     with pytest.raises(CommandError, match="1 scan"):
         call_command("make_derivatives")
     assert "FAILED: record" in capsys.readouterr().out
@@ -254,15 +254,15 @@ def test_verify_fixity_passes_then_detects_a_changed_byte_and_a_missing_file(rec
     changed = attach(record, image_bytes("JPEG", text="changed"), "changed.jpg")
     missing = attach(record, image_bytes("JPEG", text="missing"), "missing.jpg")
     call_command("verify_fixity")
-    assert "Checked 2 original(s); 0 changed or missing." in capsys.readouterr().out
+    assert "Checked 2 original(s); 0 changed, missing or unreachable." in capsys.readouterr().out
     changed.refresh_from_db()
     assert changed.fixity_ok is True and changed.fixity_checked_at is not None
 
-    path = Path(scan_storage.path(changed.file.name))
+    path = Path(scan_storage().path(changed.file.name))
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    Path(scan_storage.path(missing.file.name)).unlink()
+    Path(scan_storage().path(missing.file.name)).unlink()
     with pytest.raises(CommandError, match="Fixity failed for 2 original"):
         call_command("verify_fixity")
     output = capsys.readouterr().out
@@ -317,9 +317,9 @@ def test_jpeg_rotated_by_its_exif_orientation_is_shown_upright(
         scan = attach(record, buffer.getvalue(), "turned.jpg")
     page = scan.pages.get()
     assert (page.width, page.height) == (400, 800)
-    with Image.open(scan_storage.path(page.web_image)) as web:
+    with Image.open(scan_storage().path(page.web_image)) as web:
         assert web.size == (400, 800)
-    assert scan_storage.open(scan.file.name).read() == buffer.getvalue()
+    assert scan_storage().open(scan.file.name).read() == buffer.getvalue()
 
 
 @pytest.mark.parametrize(

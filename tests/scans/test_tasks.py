@@ -60,7 +60,7 @@ def test_failed_derivative_task_is_scheduled_again_later_with_its_error_recorded
 
     record = make_record(status="draft")
     scan = ingest_scan(record=record, upload=upload(image_bytes(), "a.jpg"), name="a.jpg")
-    Path(scan_storage.path(scan.file.name)).write_bytes(b"damaged")
+    Path(scan_storage().path(scan.file.name)).write_bytes(b"damaged")
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     scan.refresh_from_db()
     assert scan.derivative_status == Scan.DerivativeStatus.FAILED

@@ -128,7 +128,7 @@ def test_scans_are_not_under_the_public_media_folder(scanned, settings):
     record, scan = scanned()
     from accessions.scans.models import scan_storage
 
-    stored = scan_storage.path(scan.file.name)
+    stored = scan_storage().path(scan.file.name)
     assert not stored.startswith(str(settings.MEDIA_ROOT))
     assert not str(settings.SCANS_ROOT).startswith(str(settings.MEDIA_ROOT))
 

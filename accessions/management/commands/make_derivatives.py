@@ -12,13 +12,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--failed", action="store_true", help="Only scans whose derivatives failed."
         )
+        parser.add_argument(
+            "--pending",
+            action="store_true",
+            help="Only scans whose derivatives were never made (their task was lost, e.g. "
+            "with a queue that went down).",
+        )
 
-    def handle(self, *args, record=None, failed=False, **options):
+    def handle(self, *args, record=None, failed=False, pending=False, **options):
         scans = Scan.objects.select_related("record").order_by("record__record_id", "position")
         if record is not None:
             scans = scans.filter(record__record_id=record)
         if failed:
             scans = scans.filter(derivative_status=Scan.DerivativeStatus.FAILED)
+        if pending:
+            scans = scans.filter(derivative_status=Scan.DerivativeStatus.PENDING)
         made, failures = 0, 0
         for scan in scans:
             if remake_derivatives(scan=scan):

@@ -5,7 +5,10 @@ from accessions.scans.models import Scan
 
 
 class Command(BaseCommand):
-    help = "Re-read every original scan and report any whose SHA-256 changed or that is missing."
+    help = (
+        "Re-read every original scan and report any whose SHA-256 changed, that is missing, "
+        "or that the scan storage did not give back."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--record", type=int, help="Only the scans of this record ID.")
@@ -24,6 +27,8 @@ class Command(BaseCommand):
                     f"{result.problem.upper()}: record {scan.record.record_id}, scan {scan.pk} "
                     f"({scan.original_filename}, {scan.file.name}), expected SHA-256 {scan.sha256}"
                 )
-        self.stdout.write(f"Checked {checked} original(s); {len(problems)} changed or missing.")
+        self.stdout.write(
+            f"Checked {checked} original(s); {len(problems)} changed, missing or unreachable."
+        )
         if problems:
             raise CommandError(f"Fixity failed for {len(problems)} original(s).")

@@ -1,0 +1,145 @@
+"""Public pages kept in the cache for anonymous visitors, all dropped at once by any public write.
+
+Views marked with cache_public_page store what they render; PublicPageCacheMiddleware, near
+the top of the middleware, answers a visitor without a session from the cache before
+sessions, authentication or the database are touched. A visitor with a session (staff)
+always gets the page rendered afresh.
+
+Every cached page carries the generation number that was current when it was rendered. A
+write that changes what the public may see calls forget_public_pages() inside its
+transaction (the search index update does, so every publish, withdrawal, edit, deletion and
+import does); it moves the generation on at once and again after the commit, so no page
+rendered before the commit is served afterwards. The cache is an optimisation only: when it
+is unreachable pages are rendered as if nothing were cached, and writes go on.
+"""
+
+import hashlib
+import logging
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "public-pages:generation"
+# After the cache fails, pages skip it for this long (seconds) rather than wait on it again.
+CACHE_RETRY_SECONDS = 5
+CACHE_HEADER = "X-Archive-Cache"
+_cache_down_until = 0.0
+
+
+def _cache_failed(error: Exception) -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+    logger.warning("The page cache is unreachable; pages are rendered afresh: %r", error)
+
+
+def _new_generation() -> int:
+    # Larger than any generation handed out before, should the key itself be evicted.
+    return time.time_ns()
+
+
+def _move_generation_on() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        # Missing (never set, or evicted): a fresh one is past every earlier one.
+        cache.set(GENERATION_KEY, _new_generation(), timeout=None)
+    except Exception as error:
+        # Pages cached before stay until PAGE_CACHE_SECONDS pass; the write itself stands.
+        logger.error("Could not drop the cached public pages: %r", error)
+
+
+def forget_public_pages() -> None:
+    """Drop every cached public page, now and again once the current transaction commits."""
+    _move_generation_on()
+    # A page rendered while the transaction is open still shows the old rows; it must not
+    # outlive the commit. Outside a transaction this runs at once.
+    transaction.on_commit(_move_generation_on)
+
+
+def _page_key(request) -> str:
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"public-page:{url}"
+
+
+def _cacheable(response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+    )
+
+
+class PublicPageCacheMiddleware:
+    """Answer visitors without a session from the cache, with one round trip to it.
+
+    The page and the current generation are read together; a page of an older generation
+    is not served. On a miss the generation is left on the request for the view to store
+    its page under.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not settings.PAGE_CACHE_SECONDS
+            or request.method not in ("GET", "HEAD")
+            # A session may be signed in; staff always see pages rendered afresh.
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or time.monotonic() < _cache_down_until
+        ):
+            return self.get_response(request)
+        key = _page_key(request)
+        try:
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY)
+            if generation is None:
+                cache.add(GENERATION_KEY, _new_generation(), timeout=None)
+                generation = cache.get(GENERATION_KEY)
+        except Exception as error:
+            _cache_failed(error)
+            return self.get_response(request)
+        kept = found.get(key)
+        if kept is not None and kept[0] == generation:
+            _, status, headers, content = kept
+            response = HttpResponse(content, status=status, headers=headers)
+            response[CACHE_HEADER] = "hit"
+            return response
+        request.page_cache = (key, generation)
+        return self.get_response(request)
+
+
+def cache_public_page(view):
+    """Keep the page a public GET view renders for visitors without a session.
+
+    The view is also marked so that the page is rendered from the primary database, never
+    from a lagging replica (archive.database_routing).
+    """
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        # Cached pages are the same whatever the visitor's cookies; a shared cache in front
+        # must still not give them to a signed-in visitor.
+        patch_vary_headers(response, ["Cookie"])
+        lookup = getattr(request, "page_cache", None)
+        if lookup is not None and _cacheable(response):
+            key, generation = lookup
+            kept = (generation, response.status_code, dict(response.items()), response.content)
+            try:
+                cache.set(key, kept, timeout=settings.PAGE_CACHE_SECONDS)
+            except Exception as error:
+                _cache_failed(error)
+            response[CACHE_HEADER] = "miss"
+        return response
+
+    cached_view.renders_cached_page = True
+    return cached_view

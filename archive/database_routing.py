@@ -1,0 +1,123 @@
+"""Public reads from a streaming replica; writes, staff pages and cached pages on the primary.
+
+With a "replica" database configured (DATABASE_REPLICA_URL), ReadReplicaMiddleware marks a
+request as a public read when it is a GET or HEAD by an anonymous visitor outside the admin,
+who has not written anything in the last DATABASE_REPLICA_PIN_SECONDS, for a view that does
+not build a cached page. ReplicaRouter sends that request's reads to the replica and every
+other read, and every write, to the primary.
+
+Pages that are cached are rendered from the primary: a page rendered from a replica that
+has not yet replayed a withdrawal would be cached after the cache was cleared for it.
+"""
+
+import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+REPLICA = "replica"
+PIN_COOKIE = "archive_primary"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# After the replica fails to answer, the primary takes its reads for this long (seconds).
+REPLICA_RETRY_SECONDS = 30
+
+
+@dataclass
+class _PublicRead:
+    replica_ok: bool | None = None
+
+
+_public_read: ContextVar[_PublicRead | None] = ContextVar("public_read", default=None)
+_replica_down_until = 0.0
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+def _replica_reachable() -> bool:
+    """Whether the replica answers; after a failure the primary reads for a while instead."""
+    global _replica_down_until
+    if time.monotonic() < _replica_down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except OperationalError as error:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning("The read replica is unreachable; reading from the primary: %s", error)
+        return False
+    return True
+
+
+class ReplicaRouter:
+    """Reads of a public request go to the replica while it answers; all else to the primary."""
+
+    def db_for_read(self, model, **hints):
+        state = _public_read.get()
+        if state is None:
+            return DEFAULT_DB_ALIAS
+        if state.replica_ok is None:
+            # Checked at the request's first read only, so a page served whole from the
+            # cache opens no connection to the replica.
+            state.replica_ok = _replica_reachable()
+        return REPLICA if state.replica_ok else DEFAULT_DB_ALIAS
+
+    def db_for_write(self, model, **hints):
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # The replica holds the same rows as the primary.
+        return True
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == DEFAULT_DB_ALIAS
+
+
+class ReadReplicaMiddleware:
+    """Decide, per request, whether its reads may go to the replica; pin writers to the primary.
+
+    Sits after AuthenticationMiddleware: whether the visitor is signed in is read (from the
+    primary) before the request is marked.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replica_configured():
+            return self.get_response(request)
+        token = _public_read.set(_PublicRead() if self._is_public_read(request) else None)
+        try:
+            response = self.get_response(request)
+        finally:
+            _public_read.reset(token)
+        if request.method not in SAFE_METHODS:
+            # The writer's next requests read the primary, so it sees what it wrote.
+            response.set_cookie(
+                PIN_COOKIE,
+                "1",
+                max_age=settings.DATABASE_REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "renders_cached_page", False):
+            _public_read.set(None)
+
+    @staticmethod
+    def _is_public_read(request) -> bool:
+        return (
+            request.method in SAFE_METHODS
+            and PIN_COOKIE not in request.COOKIES
+            and not request.path.startswith(reverse("admin:index"))
+            and not request.user.is_authenticated
+        )

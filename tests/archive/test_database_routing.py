@@ -1,0 +1,120 @@
+"""Reads from a real streaming replica: public reads there, writes and staff on the primary.
+
+The replica (`.ci/replica`) replays the primary's test database. Pausing its replay makes
+any write on the primary invisible there, so a page shows which database it read from.
+"""
+
+import subprocess
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+
+from archive import database_routing
+from tests.engines import REPLICA, replica_caught_up, wait_until
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+    pytest.mark.usefixtures("replica_database"),
+]
+
+
+@pytest.fixture(autouse=True)
+def replica_answers(monkeypatch):
+    """Each test starts with the replica trusted and caught up."""
+    monkeypatch.setattr(database_routing, "_replica_down_until", 0.0)
+    wait_until(replica_caught_up, what="the replica to catch up")
+
+
+@pytest.fixture
+def replay_paused():
+    """The replica stops replaying the primary's writes until the test ends."""
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+        wait_until(replica_caught_up, what="the replica to catch up")
+
+
+def api_record(client, record) -> int:
+    return client.get(reverse("standards:api_record", args=[record.record_id])).status_code
+
+
+def test_public_reads_come_from_the_replica_and_cached_pages_from_the_primary(
+    client, make_record, replay_paused
+):
+    record = make_record(title="Published while the replica waits")
+    # The API is not cached: it reads the replica, which has not replayed the publication.
+    assert api_record(client, record) == 404
+    # Cached pages are rendered from the primary, so none can keep what the replica lags on.
+    assert record.title in client.get(reverse("accessions:home")).content.decode()
+    assert client.get(record.get_absolute_url()).status_code == 200
+
+
+def test_the_replica_serves_what_it_has_replayed(client, make_record):
+    record = make_record()
+    wait_until(replica_caught_up, what="the replica to catch up")
+    assert api_record(client, record) == 200
+
+
+def test_staff_read_their_own_writes_from_the_primary(client, make_record, editor, replay_paused):
+    record = make_record(status="in_review", title="Published by the editor")
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:accessions_record_transition", args=[record.pk, "publish"]), follow=True
+    )
+    assert response.status_code == 200
+    assert "Workflow: Published" in response.content.decode()
+    assert api_record(client, record) == 200
+    # A visitor still reads the replica, where the record is not published yet.
+    assert api_record(Client(), record) == 404
+
+
+def test_a_visitor_who_just_wrote_reads_the_primary_for_a_while(client, make_record, settings):
+    record = make_record()
+    inquiry = reverse("accessions:rights_inquiry", args=[record.record_id])
+    # Any write, even a refused one, pins the writer's next reads to the primary.
+    client.post(inquiry, {"name": ""})
+    assert client.cookies[database_routing.PIN_COOKIE]["max-age"] == (
+        settings.DATABASE_REPLICA_PIN_SECONDS
+    )
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        later = make_record(title="Published after the visitor wrote")
+        assert api_record(client, later) == 200
+        assert api_record(Client(), later) == 404
+    finally:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+
+
+def replica_cluster() -> tuple[str, str]:
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version_num')::int / 10000")
+        version = str(cursor.fetchone()[0])
+    return version, "replica"
+
+
+def test_pages_answer_from_the_primary_while_the_replica_is_stopped(client, make_record):
+    """Fault: the replica's server stops; visitors read the primary, readiness says degraded."""
+    record = make_record()
+    version, cluster = replica_cluster()
+    connections[REPLICA].close()
+    subprocess.run(["pg_ctlcluster", version, cluster, "stop", "-m", "fast"], check=True)
+    try:
+        assert api_record(client, record) == 200
+        assert client.get(reverse("accessions:search") + "?q=telegram").status_code == 200
+        ready = client.get(reverse("readyz"))
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["replica"].startswith("unavailable")
+    finally:
+        subprocess.run(["pg_ctlcluster", version, cluster, "start"], check=True)
+    database_routing._replica_down_until = 0.0
+    wait_until(replica_caught_up, timeout=60, what="the replica to come back")
+    assert api_record(client, record) == 200
