@@ -7,7 +7,8 @@ inline, and the export actions.
 
 from django.contrib import admin
 
-from accessions.catalogue import admin as catalogue_admin
+from accessions.catalogue import admin as catalogue_admin  # noqa: F401  (registers its models)
+from accessions.catalogue import record_admin
 from accessions.catalogue.models import Record
 from accessions.inquiries import admin as inquiries_admin  # noqa: F401  (registers its models)
 from accessions.scans import admin as scans_admin
@@ -19,12 +20,12 @@ admin.site.index_title = "Catalogue"
 
 
 @admin.register(Record)
-class RecordAdmin(catalogue_admin.RecordAdmin):
+class RecordAdmin(record_admin.RecordAdmin):
     """Records, with their scans and the CSV/JSON export of a selection."""
 
-    inlines = [*catalogue_admin.RecordAdmin.inlines, scans_admin.ScanInline]
+    inlines = [*record_admin.RecordAdmin.inlines, scans_admin.ScanInline]
     actions = [
-        *catalogue_admin.RecordAdmin.actions,
+        *record_admin.RecordAdmin.actions,
         transfer_admin.export_selected_csv,
         transfer_admin.export_selected_json,
     ]

@@ -11,34 +11,22 @@ words' estimate, see _sized_groups); one facet value alone is counted by its kep
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F
-from django.db.models.expressions import RawSQL
 from django.http import QueryDict
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 
-from accessions.catalogue.models import Record, RecordText
+from accessions.catalogue.models import Record
 from accessions.search import counting
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.filters import SearchFilter
+from accessions.search.hits import page_hits
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.models import Facet, SearchEntry
 from accessions.search.results import (
     ActiveFilter,
     FacetGroup,
     FacetValue,
-    SearchHit,
     SearchResult,
 )
 
-# Private-use characters mark highlights in engine output; they are swapped for <mark> only
-# after the snippet text has been HTML-escaped.
-MARK_START, MARK_END = "\ue000", "\ue001"
-HEADLINE_OPTIONS = (
-    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20, "
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
-HEADLINE_TEXT_LIMIT = 4000
 ORDERINGS = {
     "date": [F("date_start").asc(nulls_last=True), "pk"],
     "-date": [F("date_start").desc(nulls_last=True), "-pk"],
@@ -148,7 +136,7 @@ def run_search(
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
-    result.hits = _hits(page_pks, keywords)
+    result.hits = page_hits(page_pks, keywords)
     return result
 
 
@@ -458,61 +446,4 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         "Has scans",
         counts.get(Facet.SCAN.value, {}).get(1, 0),
         bool(cleaned.get("has_scan")),
-    )
-
-
-def _hits(page_pks: list[int], keywords) -> list[SearchHit]:
-    if not page_pks:
-        return []
-    # No ORDER BY (the page order is page_pks'): SQLite would otherwise walk the whole
-    # record_id index for the model's default ordering instead of looking up 20 primary keys.
-    records = (
-        Record.objects.published()
-        .filter(pk__in=page_pks)
-        .select_related("document_type")
-        .order_by()
-    )
-    snippet_sql = _snippet_sql(keywords)
-    if snippet_sql:
-        records = records.annotate(highlighted=snippet_sql)
-    by_pk = {record.pk: record for record in records}
-    hits = []
-    for pk in page_pks:
-        record = by_pk.get(pk)
-        if record is None:
-            continue  # not published any more: the index is never trusted to show content
-        highlighted = getattr(record, "highlighted", None)
-        if highlighted:
-            snippet = mark_safe(
-                escape(highlighted).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-            )
-        else:
-            snippet = escape(Truncator(record.summary).words(40))
-        hits.append(SearchHit(record, snippet))
-    return hits
-
-
-def _snippet_sql(keywords):
-    """SQL for a highlighted extract of the summary and texts, for the page's rows only."""
-    if not keywords.positive:
-        return None
-    record_table = Record._meta.db_table
-    if connection.vendor == "postgresql":
-        return RawSQL(
-            # The headline reads only the start of long texts: its cost grows with length.
-            f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
-            f"SELECT string_agg(x.body, ' ') FROM {RecordText._meta.db_table} x "
-            f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
-            f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
-            [keywords.as_websearch(), HEADLINE_OPTIONS],
-        )
-    # The title is shown anyway: extract from the summary when it matches, else the texts.
-    summary = f"snippet({FTS_TABLE}, 1, %s, %s, '…', 32)"
-    body = f"snippet({FTS_TABLE}, 2, %s, %s, '…', 32)"
-    return RawSQL(
-        f"(SELECT CASE WHEN instr({summary}, %s) > 0 THEN {summary} ELSE {body} END "
-        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {record_table}.id)",
-        [MARK_START, MARK_END, MARK_START]
-        + [MARK_START, MARK_END] * 2
-        + [keywords.fts5_positive()],
     )

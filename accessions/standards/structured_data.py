@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from accessions.catalogue.models import Agent, Record
-from accessions.standards.citations.formats import Citation, DocumentDate, Name
+from accessions.standards.citations.citation import Citation, DocumentDate, Name
 from accessions.standards.oai.dublin_core import w3cdtf_date
 
 # Escapes that keep JSON inside <script> from closing the element or opening a comment.

@@ -3,7 +3,9 @@
 from django import template
 from django.utils import timezone
 
-from accessions.standards.citations.formats import EXPORTS, Citation, plain_text, styled_citations
+from accessions.standards.citations.citation import Citation
+from accessions.standards.citations.formats import EXPORTS
+from accessions.standards.citations.styles import plain_text, styled_citations
 from accessions.standards.structured_data import (
     citation_meta_tags,
     json_ld_script,

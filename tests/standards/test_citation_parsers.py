@@ -15,7 +15,8 @@ from lxml import etree
 from pybtex.database import parse_string
 
 from accessions.models import Agent, DocumentType, Record, Repository, Subject
-from accessions.standards.citations.formats import Citation, bibtex, csl_json, ris
+from accessions.standards.citations.citation import Citation
+from accessions.standards.citations.formats import bibtex, csl_json, ris
 
 pytestmark = pytest.mark.django_db
 

@@ -18,16 +18,9 @@ from citeproc.source.json import CiteProcJSON
 from pybtex.database import parse_string
 
 from accessions.models import Agent, DocumentType, Language, Record, Repository
-from accessions.standards.citations.formats import (
-    Citation,
-    apa,
-    bibtex,
-    chicago,
-    csl_json,
-    mla,
-    plain_text,
-    ris,
-)
+from accessions.standards.citations.citation import Citation
+from accessions.standards.citations.formats import bibtex, csl_json, ris
+from accessions.standards.citations.styles import apa, chicago, mla, plain_text
 from tests.conftest import RECORD_QUERIES
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_safe
 
 from accessions.catalogue.models import Record
 from accessions.catalogue.prefetch import record_for_page
-from accessions.standards.citations.formats import EXPORTS, Citation
+from accessions.standards.citations.citation import Citation
+from accessions.standards.citations.formats import EXPORTS
 
 
 @require_safe
