@@ -44,8 +44,12 @@ def record_ids(count: int) -> list[int]:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
     from accessions.catalogue.models import Record
 
+    # The pages name their CSS and scripts by the manifest collectstatic writes.
+    call_command("collectstatic", interactive=False, verbosity=0)
     return list(
         Record.objects.published().order_by("?").values_list("record_id", flat=True)[:count]
     )
@@ -63,6 +67,8 @@ def measure(code_dir: Path, ids: list[int], args) -> dict:
         "DJANGO_SECRET_KEY": "bench-only-secret-key",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "WARNING",
+        # wrk speaks plain HTTP, as a server behind a TLS-terminating proxy is spoken to.
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
     }
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "access.log"

@@ -534,6 +534,8 @@ def main():
     # The machine is shared: the load says how comparable two runs are.
     print("Load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     call_command("migrate", verbosity=0)
+    # Pages name their CSS and scripts by the manifest collectstatic writes, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
     vocabulary = load_vocabulary()
     print(
         f"Vocabulary: {len(vocabulary['words'])} words, {len(vocabulary['people'])} people, "

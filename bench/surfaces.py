@@ -53,13 +53,18 @@ def percentile(samples, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def get(client, url: str):
+    """A GET as a browser behind TLS makes it (the production settings redirect plain HTTP)."""
+    return client.get(url, secure=True)
+
+
 def time_get(client, url: str, repeat: int) -> tuple[list[float], int, int]:
     """Milliseconds of each request after a warming one, its query count and status."""
-    client.get(url)
+    get(client, url)
     # A request starts by emptying the query log; the context must start from empty too.
     reset_queries()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = get(client, url)
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
     # Read now: the captured list is a slice of the log, which the next request empties.
@@ -67,7 +72,7 @@ def time_get(client, url: str, repeat: int) -> tuple[list[float], int, int]:
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        response = client.get(url)
+        response = get(client, url)
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
         samples.append((time.perf_counter() - started) * 1000)
@@ -194,8 +199,8 @@ def oai_deep_token(client, pages: int) -> str:
     url = "/oai/?verb=ListIdentifiers&metadataPrefix=oai_dc"
     token = ""
     for _ in range(pages):
-        body = client.get(
-            url if not token else f"/oai/?verb=ListIdentifiers&resumptionToken={token}"
+        body = get(
+            client, url if not token else f"/oai/?verb=ListIdentifiers&resumptionToken={token}"
         )
         match = re.search(rb"<resumptionToken[^>]*>([^<]+)<", body.content)
         if not match:
@@ -278,7 +283,7 @@ def surfaces(client, staff) -> list[tuple[str, Client, str]]:
 def sitemap_section_url(client) -> str | None:
     import re
 
-    body = client.get("/sitemap.xml").content
+    body = get(client, "/sitemap.xml").content
     sections = re.findall(rb"<loc>https?://[^/]+(/[^<]*records[^<]*)</loc>", body)
     return sections[0].decode() if sections else None
 
@@ -306,6 +311,8 @@ def main():
     parser.add_argument("--compare", help="a JSON file of an earlier run to print beside")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    # Pages name their CSS and scripts by the manifest collectstatic writes, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
     if connection.vendor == "sqlite":
         # SQLite plans by the statistics ANALYZE leaves; indexes made since the generator
         # ran have none and would be misjudged (PostgreSQL's autovacuum keeps its own).
@@ -334,6 +341,8 @@ def main():
         if args.only and args.only not in name:
             continue
         samples, queries, status = time_get(who, url, args.repeat)
+        if status != 200:
+            raise SystemExit(f"{name}: {url} answered {status}, not a page to time")
         p50, p95 = statistics.median(samples), percentile(samples, 95)
         line = f"{name:30} {p50:8.1f} {p95:8.1f} {queries:7d} {status:6d}"
         figures[name] = {"p50": p50, "p95": p95, "queries": queries, "url": url}
