@@ -64,3 +64,20 @@ def _is_key(target_field, value) -> bool:
         low, high = connection.ops.integer_field_range(target_field.get_internal_type())
         return (low is None or prepared >= low) and (high is None or prepared <= high)
     return True
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows another operation writes (history, outbox, a box's records):
+    its fields read-only, nothing added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or self.readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
 from accessions.catalogue.counting import EstimatedCountAdmin
+from accessions.catalogue.guarded_admin import ReadOnlyInline
 from accessions.catalogue.models import (
     Accession,
     Record,
@@ -44,19 +45,10 @@ class RecordTextInline(LoadedAutocompleteMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("language")
 
 
-class RecordEventInline(admin.TabularInline):
+class RecordEventInline(ReadOnlyInline):
     model = RecordEvent
     fields = ["at", "action", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "Workflow history"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")

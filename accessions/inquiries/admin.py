@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from accessions.catalogue.counting import EstimatedCountAdmin
-from accessions.catalogue.guarded_admin import GuardedModelAdmin
+from accessions.catalogue.guarded_admin import GuardedModelAdmin, ReadOnlyInline
 from accessions.catalogue.models import Record
 from accessions.catalogue.parameters import positive_number
 from accessions.inquiries.answering import answer_inquiry, update_inquiry
@@ -57,38 +57,20 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InquiryEventInline(admin.TabularInline):
+class InquiryEventInline(ReadOnlyInline):
     model = InquiryEvent
     fields = ["at", "kind", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "History"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
 
-class OutgoingEmailInline(admin.TabularInline):
+class OutgoingEmailInline(ReadOnlyInline):
     model = OutgoingEmail
     fields = ["kind", "status", "attempts", "last_error", "next_attempt_at", "sent_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = "Emails"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RightsInquiry)
