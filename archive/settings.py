@@ -260,6 +260,13 @@ TASKS = {
 RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 
 SITE_NAME = os.environ.get("ARCHIVE_SITE_NAME", "Declassified: International History Archive")
+# The citation styles of the record page: a label and a CSL style file in
+# accessions/standards/citations/csl/ (or an absolute path). Another style is another file.
+ARCHIVE_CITATION_STYLES = {
+    "chicago": ("Chicago", "chicago-notes-bibliography.csl"),
+    "mla": ("MLA", "modern-language-association.csl"),
+    "apa": ("APA", "apa.csl"),
+}
 
 # OAI-PMH: the repository identifier is part of every record's permanent OAI identifier.
 OAI_REPOSITORY_IDENTIFIER = os.environ.get(
