@@ -304,3 +304,55 @@ def test_staff_text_in_citations_is_escaped_on_the_page(client, make_record):
     assert "“&lt;script&gt;alert(1)&lt;/script&gt; Memo.”" in html
     assert "A &amp; B &lt;archive&gt;." in html
     assert "<i>&lt;script&gt;alert(1)&lt;/script&gt; memo</i>" in html
+
+
+def test_a_record_without_authors_is_cited_by_its_title_once(make_record):
+    record = make_record(title="Anonymous memorandum on Berlin")
+    for key, html in styled(citation_of(record)).items():
+        assert plain_text(html).count("emorandum on Berlin") == 1, key
+
+
+def test_hostile_text_is_escaped_in_every_style(make_record):
+    record = make_record(
+        title='<img src=x onerror="alert(1)"> & co',
+        source="<b>bold</b> archive",
+        authors=[person("<Evil>, Mallory")],
+    )
+    for key, html in styled(citation_of(record)).items():
+        assert "<img" not in html and "<b>" not in html and "<Evil>" not in html, key
+        assert "&lt;img src=x" in html.lower() and "&lt;Evil&gt;" in html, key
+        assert "<img" in plain_text(html), key
+
+
+def test_another_style_is_another_file(settings, tmp_path, letter):
+    style = tmp_path / "title-only.csl"
+    style.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+        "<info><title>Title only</title><id>title-only</id>"
+        "<updated>2026-01-01T00:00:00+00:00</updated></info>"
+        '<citation><layout><text variable="title"/></layout></citation>'
+        '<bibliography><layout suffix="."><text variable="title" font-style="italic"/>'
+        "</layout></bibliography></style>\n",
+        encoding="utf-8",
+    )
+    settings.ARCHIVE_CITATION_STYLES = {"short": ("Short", str(style))}
+    assert styled_citations(citation_of(letter)) == [
+        ("short", "Short", "<i>Letter from Khrushchev to Kennedy</i>.")
+    ]
+
+
+def test_a_changed_record_is_cited_anew(make_record):
+    record = make_record(title="First title")
+    assert "First Title" in chicago(citation_of(record))
+    record.title = "Second title"
+    record.save()
+    assert "Second Title" in chicago(citation_of(record))
+
+
+def test_ris_lines_end_in_crlf_without_a_reference_number(letter):
+    text = ris(citation_of(letter))
+    assert text.startswith("TY  - MANSCPT\r\n")
+    assert text.endswith("ER  - \r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert "AV  - Archive of Foreign Policy\r\n" in text
