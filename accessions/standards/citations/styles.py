@@ -8,6 +8,7 @@ not four things these 1.0.2 styles rely on, which this module supplies (see belo
 import hashlib
 import html
 import json
+import logging
 import re
 import threading
 from functools import cache as once
@@ -35,6 +36,7 @@ from accessions.catalogue.names import in_east_asian_script
 from accessions.standards.citations.citation import Citation
 from accessions.standards.citations.formats import csl_item
 
+logger = logging.getLogger(__name__)
 STYLES_DIR = Path(__file__).resolve().parent / "csl"
 CSL = "{http://purl.org/net/xbiblio/csl}"
 
@@ -88,6 +90,11 @@ def _with_initialize_false(tree: etree._ElementTree) -> bytes:
             if owner is not None:
                 name.set("initialize-with", inherited[owner])
     return etree.tostring(tree, xml_declaration=True, encoding="utf-8")
+
+
+@once
+def _file_digest(filename: str) -> str:
+    return hashlib.sha256((STYLES_DIR / filename).read_bytes()).hexdigest()
 
 
 @once
@@ -152,16 +159,26 @@ def styled_citations(citation: Citation) -> list[tuple[str, str, SafeString]]:
     """(key, label, HTML) for each text style the record page offers.
 
     Rendering takes citeproc-py tens of milliseconds a style, so the entries are cached
-    under a digest of what they are made from: any change to the record makes a new key.
+    under a digest of what they are made from: any change to the record or to a style file
+    makes a new key.
     """
     item = csl_item(citation)
     styles = settings.ARCHIVE_CITATION_STYLES
-    made_from = json.dumps([item, styles], sort_keys=True, ensure_ascii=False)
+    files = {filename: _file_digest(filename) for _label, filename in styles.values()}
+    made_from = json.dumps([item, styles, files], sort_keys=True, ensure_ascii=False)
     key = "citations:" + hashlib.sha256(made_from.encode()).hexdigest()
-    rendered = cache.get(key)
+    try:
+        rendered = cache.get(key)
+    except Exception as error:
+        # The cache is an optimisation: when it is unreachable the entries are rendered.
+        logger.warning("The cache is unreachable; citations are rendered afresh: %r", error)
+        rendered = None
     if rendered is None:
         rendered = {
             name: str(render(filename, item)) for name, (_label, filename) in styles.items()
         }
-        cache.set(key, rendered, timeout=24 * 60 * 60)
+        try:
+            cache.set(key, rendered, timeout=24 * 60 * 60)
+        except Exception as error:
+            logger.warning("The cache is unreachable; citations are not kept: %r", error)
     return [(name, label, mark_safe(rendered[name])) for name, (label, _file) in styles.items()]
