@@ -2,12 +2,13 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
+TEST_STAMP := $(VENV)/.installed-requirements-test
 # The first Python 3.12+ on PATH (pyenv's shims honour .python-version).
 PYTHON ?= $(shell for candidate in python3.12 python3.13 python3 python; do \
 	$$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$candidate; break; }; done)
 
-.PHONY: demo test install lint check serve
+.PHONY: demo test install install-test lint check serve
 .PHONY: browser-deps
 
 $(STAMP): requirements.txt
@@ -17,7 +18,13 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# The test and lint tools on top of production's packages (requirements-test.txt).
+$(TEST_STAMP): requirements-test.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $(TEST_STAMP)
+
 install: $(STAMP)
+install-test: $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --no-input
@@ -25,7 +32,7 @@ demo: $(STAMP)
 	@echo "The archive runs at http://127.0.0.1:8000/ — staff sign in at http://127.0.0.1:8000/admin/"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest
 
 # The browser tests need axe-core and the citation tests Better BibTeX's parser and
@@ -58,7 +65,7 @@ engine-deps:
 	  else echo "redis-server not found and not installable here: the Redis tests will be skipped."; fi; }
 test: engine-deps
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 
 check: $(STAMP)

@@ -3,10 +3,9 @@
 import os
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-
-from archive.database_url import parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -97,18 +96,44 @@ TEMPLATES = [
 WSGI_APPLICATION = "archive.wsgi.application"
 ASGI_APPLICATION = "archive.asgi.application"
 
+
+def database_from_url(url: str) -> dict:
+    """A DATABASES entry for a sqlite:/// or postgres:// URL (dj-database-url parses it).
+
+    A relative SQLite path is under the project, wherever the command runs from.
+    """
+    scheme = url.partition("://")[0]
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"Unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgres://."
+        )
+    if scheme == "sqlite":
+        if url.rstrip("/") == "sqlite:":
+            raise ImproperlyConfigured(
+                "A sqlite DATABASE_URL needs a file path: sqlite:///var/db.sqlite3"
+            )
+        config = dj_database_url.parse(url)
+        if config["NAME"] != ":memory:":
+            config["NAME"] = str(BASE_DIR / config["NAME"])
+        return config
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if not config["NAME"]:
+        raise ImproperlyConfigured("A postgres DATABASE_URL needs a database name after the host.")
+    return config
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
     # The embedded default: a SQLite file under the git-ignored var/ folder.
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL = "sqlite:///var/db.sqlite3"
-DATABASES = {"default": parse_database_url(DATABASE_URL, base_dir=BASE_DIR)}
+DATABASES = {"default": database_from_url(DATABASE_URL)}
 # A streaming replica of the primary: public pages read from it, writes and staff pages
 # never do (archive.database_routing). Tests see the primary's test database through it.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {
-        **parse_database_url(DATABASE_REPLICA_URL, base_dir=BASE_DIR),
+        **database_from_url(DATABASE_REPLICA_URL),
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["archive.database_routing.ReplicaRouter"]
@@ -235,6 +260,13 @@ TASKS = {
 RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 
 SITE_NAME = os.environ.get("ARCHIVE_SITE_NAME", "Declassified: International History Archive")
+# The citation styles of the record page: a label and a CSL style file in
+# accessions/standards/citations/csl/ (or an absolute path). Another style is another file.
+ARCHIVE_CITATION_STYLES = {
+    "chicago": ("Chicago", "chicago-notes-bibliography.csl"),
+    "mla": ("MLA", "modern-language-association.csl"),
+    "apa": ("APA", "apa.csl"),
+}
 
 # OAI-PMH: the repository identifier is part of every record's permanent OAI identifier.
 OAI_REPOSITORY_IDENTIFIER = os.environ.get(

@@ -100,6 +100,7 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
     readonly_fields = [
         "status",
         "date_display",
+        "date_edtf",
         "published_at",
         "created_at",
         "created_by",
@@ -113,7 +114,7 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
     change_form_template = "admin/accessions/record/change_form.html"
     fieldsets = [
         (None, {"fields": ["record_id", "status", "public_link"]}),
-        ("Heading", {"fields": ["date_text", "date_display", "title", "donors"]}),
+        ("Heading", {"fields": ["date_text", "date_display", "date_edtf", "title", "donors"]}),
         ("Summary", {"fields": ["summary"]}),
         (
             "Document information",

@@ -15,6 +15,7 @@ PUBLIC_COLUMNS = (
     "record_id",
     "title",
     "date",
+    "date_edtf",
     "summary",
     "source",
     "original_archive",

@@ -108,7 +108,9 @@ class Format:
 NATIVE = Format(
     name="archive",
     label="archive CSV",
-    columns={name: name for name in (*RECORD_FIELDS, "status")},
+    # date_edtf, which the export writes beside date, dates a row too (RowParser reads it
+    # only when the file has no date column).
+    columns={name: name for name in (*RECORD_FIELDS, "status")} | {"date_edtf": "date"},
     # A file that only updates records by record_id may leave the title out.
     required=(),
     guards_formulas=True,

@@ -47,6 +47,9 @@ class RowParser:
             for index, column in enumerate(columns)
             if (name := fmt.field_for(column)) is not None
         ]
+        if "date" in columns:
+            # The export derives date_edtf from date; the date as staff typed it wins.
+            self.fields = [field for field in self.fields if field[1] != "date_edtf"]
         # The fingerprint hashes every column, ignored ones too, in column-name order.
         self.fingerprinted = [
             (index, b"\x1f" + column.encode() + b"\x1e")

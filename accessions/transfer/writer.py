@@ -24,7 +24,7 @@ from accessions.transfer.statistics import PlannerStatistics
 from accessions.transfer.vocabularies import Vocabulary
 
 Status = Record.Status
-DATE_COLUMNS = ("date_display", "date_start", "date_end", "date_approximate")
+DATE_COLUMNS = ("date_display", "date_start", "date_end", "date_approximate", "date_edtf")
 
 
 def index_touched_records(*, record_pks: list[int]) -> None:
@@ -87,9 +87,11 @@ def _derive_dates(values: dict) -> None:
             parsed.end,
         )
         values["date_approximate"] = parsed.approximate
+        values["date_edtf"] = parsed.edtf
     else:
         values["date_display"], values["date_start"], values["date_end"] = "", None, None
         values["date_approximate"] = False
+        values["date_edtf"] = ""
 
 
 def _apply_values(values: dict, row: PlannedRow, vocabularies: dict[str, Vocabulary], now) -> None:

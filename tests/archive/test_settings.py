@@ -4,35 +4,36 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from archive.database_url import DatabaseURLError, parse_database_url
+from archive.settings import database_from_url
 
-BASE = Path("/srv/archive")
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_relative_sqlite_url_lives_under_the_project():
-    config = parse_database_url("sqlite:///var/db.sqlite3", base_dir=BASE)
-    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/archive/var/db.sqlite3"}
+    config = database_from_url("sqlite:///var/db.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == str(PROJECT_DIR / "var" / "db.sqlite3")
 
 
 def test_absolute_sqlite_url_and_memory():
-    assert parse_database_url("sqlite:////tmp/x.db", base_dir=BASE)["NAME"] == "/tmp/x.db"
-    assert parse_database_url("sqlite:///:memory:", base_dir=BASE)["NAME"] == ":memory:"
+    assert database_from_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"
+    assert database_from_url("sqlite:///:memory:")["NAME"] == ":memory:"
 
 
 def test_postgres_url_with_credentials_port_and_options():
-    config = parse_database_url(
-        "postgres://arch%40ive:p%2Fss@db.example.org:6543/archive?sslmode=require", base_dir=BASE
+    config = database_from_url(
+        "postgres://arch%40ive:p%2Fss@db.example.org:6543/archive?sslmode=require"
     )
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("archive", "arch@ive", "p/ss")
-    assert (config["HOST"], config["PORT"]) == ("db.example.org", "6543")
+    assert (config["HOST"], config["PORT"]) == ("db.example.org", 6543)
     assert config["OPTIONS"] == {"sslmode": "require"}
 
 
 def test_postgresql_scheme_without_password_or_port():
-    config = parse_database_url("postgresql://postgres@127.0.0.1/archive", base_dir=BASE)
+    config = database_from_url("postgresql://postgres@127.0.0.1/archive")
     assert (config["USER"], config["PASSWORD"], config["PORT"]) == ("postgres", "", "")
 
 
@@ -45,8 +46,8 @@ def test_postgresql_scheme_without_password_or_port():
     ],
 )
 def test_bad_database_urls_are_refused_with_a_clear_message(url, message):
-    with pytest.raises(DatabaseURLError, match=message):
-        parse_database_url(url, base_dir=BASE)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        database_from_url(url)
 
 
 def _run_check(extra_env: dict) -> subprocess.CompletedProcess:

@@ -20,7 +20,7 @@ from pybtex.database import parse_string
 from accessions.models import Agent, DocumentType, Language, Record, Repository
 from accessions.standards.citations.citation import Citation
 from accessions.standards.citations.formats import bibtex, csl_json, ris
-from accessions.standards.citations.styles import apa, chicago, mla, plain_text
+from accessions.standards.citations.styles import plain_text, styled_citations
 from tests.conftest import RECORD_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,23 @@ def citation_of(record: Record) -> Citation:
     return Citation.from_record(record, url=URL.format(record.record_id), accessed=ACCESSED)
 
 
+def styled(citation: Citation) -> dict[str, str]:
+    """Each style's HTML, by key."""
+    return {key: str(html) for key, _label, html in styled_citations(citation)}
+
+
+def chicago(citation):
+    return styled(citation)["chicago"]
+
+
+def mla(citation):
+    return styled(citation)["mla"]
+
+
+def apa(citation):
+    return styled(citation)["apa"]
+
+
 @pytest.fixture
 def letter(make_record):
     return make_record(
@@ -58,20 +75,21 @@ def letter(make_record):
 def test_three_styles_for_a_single_author_dated_letter(letter):
     citation = citation_of(letter)
     rid = letter.record_id
+    # The official CSL styles' own wording: the record ID is the CSL item's number, shown
+    # with the document type; full stops and commas go inside quotation marks (en-US).
     assert plain_text(chicago(citation)) == (
-        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” October 26, 1962. "
-        "AVP RF, fond 0757, opis 7. Archive of Foreign Policy. "
-        f"Declassified: International History Archive, Record ID {rid}. {URL.format(rid)}."
+        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” "
+        f"Letter No. {rid}. October 26, 1962. AVP RF, fond 0757, opis 7. "
+        f"Archive of Foreign Policy. {URL.format(rid)}."
     )
     assert plain_text(mla(citation)) == (
-        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” 26 Oct. 1962. "
-        "AVP RF, fond 0757, opis 7. Declassified: International History Archive, "
-        f"{URL.format(rid)}. Accessed 26 Nov. 2026."
+        "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” "
+        f"Letter no. {rid}, 26 Oct. 1962, Archive of Foreign Policy, AVP RF, fond 0757, opis 7. "
+        f"Declassified: International History Archive, {URL.format(rid)}."
     )
     assert plain_text(apa(citation)) == (
-        "Khrushchev, N. S. (1962, October 26). Letter from Khrushchev to Kennedy [Letter]. "
-        "Archive of Foreign Policy. Declassified: International History Archive. "
-        f"{URL.format(rid)}"
+        f"Khrushchev, N. S. (1962). Letter from Khrushchev to Kennedy (Letter No. {rid}). "
+        f"Archive of Foreign Policy (AVP RF, fond 0757, opis 7.). {URL.format(rid)}"
     )
     # Container and work titles are italic in the HTML the page shows.
     assert "<i>Declassified: International History Archive</i>" in str(mla(citation))
@@ -81,9 +99,13 @@ def test_three_styles_for_a_single_author_dated_letter(letter):
 def test_record_without_a_date_is_cited_as_no_date(make_record):
     record = make_record(title="Undated note", date_text="undated", authors=[person("Doe, Jane")])
     citation = citation_of(record)
-    assert "“Undated note.” n.d." in plain_text(chicago(citation))
-    assert plain_text(apa(citation)).startswith("Doe, J. (n.d.). Undated note.")
-    assert "“Undated note.” Declassified" in plain_text(mla(citation))
+    # Chicago and MLA title-case an English title (headline style); APA sentence-cases it.
+    assert "“Undated Note.” No. " in plain_text(chicago(citation))
+    assert f"n.d. Accessed November 26, 2026. {URL.format(record.record_id)}." in plain_text(
+        chicago(citation)
+    )
+    assert plain_text(apa(citation)).startswith("Doe, J. (n.d.). Undated note (No. ")
+    assert "Accessed 26 Nov. 2026." in plain_text(mla(citation))
     entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
     assert "year" not in entry.fields and "date" not in entry.fields
     assert "PY" not in ris(citation) and "DA  -" not in ris(citation)
@@ -92,12 +114,15 @@ def test_record_without_a_date_is_cited_as_no_date(make_record):
 
 def test_month_and_approximate_dates_keep_their_precision(make_record):
     month = citation_of(make_record(title="Month", date_text="November 1967"))
-    assert "(1967, November)." in plain_text(apa(month))
-    assert "Nov. 1967." in plain_text(mla(month))
+    # APA dates an unpublished manuscript by its year only.
+    assert "(1967)." in plain_text(apa(month))
+    assert ", Nov. 1967." in plain_text(mla(month))
+    assert "“Month.” November 1967." in plain_text(chicago(month))
     assert json.loads(csl_json(month))[0]["issued"] == {"date-parts": [[1967, 11]]}
     assert "DA  - 1967/11//" in ris(month)
     circa = citation_of(make_record(title="Circa", date_text="c. 1962"))
     assert "(ca. 1962)." in plain_text(apa(circa))
+    assert "“Circa.” [1962?]." in plain_text(chicago(circa))
     assert json.loads(csl_json(circa))[0]["issued"] == {"date-parts": [[1962]], "circa": True}
 
 
@@ -109,13 +134,16 @@ def test_many_authors_follow_each_styles_truncation_rule(make_record):
     record = make_record(title="Joint statement", authors=many_authors(22))
     citation = citation_of(record)
     chicago_text = plain_text(chicago(citation))
-    # Chicago: more than ten authors, the first seven then et al.
-    assert chicago_text.startswith("Author00, Given00 Middle, Given01 Middle Author01, ")
-    assert "Given06 Middle Author06, et al. “Joint statement.”" in chicago_text
-    assert "Author07" not in chicago_text
+    # Chicago (18th ed., 13.78): more than six authors, the first three then et al.
+    assert chicago_text.startswith(
+        "Author00, Given00 Middle, Given01 Middle Author01, Given02 Middle Author02, et al. "
+        "“Joint Statement.”"
+    )
+    assert "Author03" not in chicago_text
     assert plain_text(mla(citation)).startswith("Author00, Given00 Middle, et al. “Joint")
     apa_text = plain_text(apa(citation))
-    assert "Author18, G. M., . . . Author21, G. M. (1963, November 25)." in apa_text
+    # APA (7th ed., 9.8): the first nineteen, an ellipsis, then the last author.
+    assert "Author18, G. M., … Author21, G. M. (1963)." in apa_text
     assert "Author19" not in apa_text and "Author20" not in apa_text
     # The exports keep every author.
     entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
@@ -131,6 +159,7 @@ def test_two_and_three_authors_join_with_and(make_record):
     )
     assert plain_text(mla(two)).startswith("Author00, Given00 Middle, and Given01 Middle Author01.")
     assert plain_text(apa(two)).startswith("Author00, G. M., & Author01, G. M. (1963")
+    assert "Author00, G. M., &amp; Author01" in apa(two)
 
 
 def test_non_latin_and_organisation_names(make_record):
@@ -150,7 +179,7 @@ def test_non_latin_and_organisation_names(make_record):
     )
     chicago_text = plain_text(chicago(citation))
     assert chicago_text.startswith("Japan. Foreign Ministry, John F. Kennedy, Jean-Paul Sartre, ")
-    assert "Никита Сергеевич Хрущёв, and 毛泽东. “Записка о переговорах.”" in chicago_text
+    assert "Никита Сергеевич Хрущёв, and 毛泽东. “Записка" in chicago_text
 
     entry = parse_string(bibtex(citation), "bibtex").entries[f"record{record.record_id}"]
     authors = entry.persons["author"]
@@ -237,8 +266,9 @@ def test_unpublished_records_have_no_citation_downloads(client, make_record, sta
 def test_record_page_shows_the_three_styles_and_download_links(client, letter):
     html = client.get(letter.get_absolute_url()).content.decode()
     assert "Cite this document" in html
-    assert "Khrushchev, N. S. (1962, October 26)." in html
-    assert "“Letter from Khrushchev to Kennedy.” 26 Oct. 1962." in html
+    assert "Khrushchev, N. S. (1962). <i>Letter from Khrushchev to Kennedy</i>" in html
+    assert "“Letter from Khrushchev to Kennedy.” Letter no." in html
+    assert "Khrushchev, Nikita Sergeevich. “Letter from Khrushchev to Kennedy.” Letter No." in html
     for extension in ("bib", "ris", "json"):
         assert f'href="/document/{letter.record_id}/cite.{extension}"' in html
     assert html.index("Cite this document") < html.index("Document Information")
@@ -262,7 +292,8 @@ def test_staff_preview_shows_citations_without_dead_download_links(client, make_
     record = make_record(status="draft", title="Draft letter")
     client.force_login(editor)
     html = client.get(reverse("admin:accessions_record_preview", args=[record.pk])).content.decode()
-    assert "Cite this document" in html and "“Draft letter.”" in html
+    # Chicago writes an English title in headline case.
+    assert "Cite this document" in html and "“Draft Letter.”" in html
     assert "cite.bib" not in html
 
 
@@ -270,5 +301,58 @@ def test_staff_text_in_citations_is_escaped_on_the_page(client, make_record):
     record = make_record(title="<script>alert(1)</script> memo", source="A & B <archive>")
     html = client.get(record.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in html
-    assert "“&lt;script&gt;alert(1)&lt;/script&gt; memo.”" in html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt; Memo.”" in html
     assert "A &amp; B &lt;archive&gt;." in html
+    assert "<i>&lt;script&gt;alert(1)&lt;/script&gt; memo</i>" in html
+
+
+def test_a_record_without_authors_is_cited_by_its_title_once(make_record):
+    record = make_record(title="Anonymous memorandum on Berlin")
+    for key, html in styled(citation_of(record)).items():
+        assert plain_text(html).count("emorandum on Berlin") == 1, key
+
+
+def test_hostile_text_is_escaped_in_every_style(make_record):
+    record = make_record(
+        title='<img src=x onerror="alert(1)"> & co',
+        source="<b>bold</b> archive",
+        authors=[person("<Evil>, Mallory")],
+    )
+    for key, html in styled(citation_of(record)).items():
+        assert "<img" not in html and "<b>" not in html and "<Evil>" not in html, key
+        assert "&lt;img src=x" in html.lower() and "&lt;Evil&gt;" in html, key
+        assert "<img" in plain_text(html), key
+
+
+def test_another_style_is_another_file(settings, tmp_path, letter):
+    style = tmp_path / "title-only.csl"
+    style.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+        "<info><title>Title only</title><id>title-only</id>"
+        "<updated>2026-01-01T00:00:00+00:00</updated></info>"
+        '<citation><layout><text variable="title"/></layout></citation>'
+        '<bibliography><layout suffix="."><text variable="title" font-style="italic"/>'
+        "</layout></bibliography></style>\n",
+        encoding="utf-8",
+    )
+    settings.ARCHIVE_CITATION_STYLES = {"short": ("Short", str(style))}
+    assert styled_citations(citation_of(letter)) == [
+        ("short", "Short", "<i>Letter from Khrushchev to Kennedy</i>.")
+    ]
+
+
+def test_a_changed_record_is_cited_anew(make_record):
+    record = make_record(title="First title")
+    assert "First Title" in chicago(citation_of(record))
+    record.title = "Second title"
+    record.save()
+    assert "Second Title" in chicago(citation_of(record))
+
+
+def test_ris_lines_end_in_crlf_without_a_reference_number(letter):
+    text = ris(citation_of(letter))
+    assert text.startswith("TY  - MANSCPT\r\n")
+    assert text.endswith("ER  - \r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert "AV  - Archive of Foreign Policy\r\n" in text

@@ -165,3 +165,13 @@ def test_an_export_with_guarded_cells_imports_back_unchanged(formula_record):
     assert dict(report.counts) == {"unchanged": 2}
     assert list(Record.objects.order_by("record_id").values()) == before
     assert list(Subject.objects.values_list("name", flat=True)) == subjects
+
+
+def test_exports_carry_the_edtf_form_beside_the_date(client, make_record):
+    make_record(title="Circa telegram", date_text="c. 1962")
+    response = client.get(reverse("accessions:search_export", args=["csv"]), {"q": "telegram"})
+    (row,) = csv.DictReader(io.StringIO(body(response)))
+    assert (row["date"], row["date_edtf"]) == ("c. 1962", "1962~")
+    response = client.get(reverse("accessions:search_export", args=["json"]), {"q": "telegram"})
+    (item,) = json.loads(body(response))
+    assert item["date_edtf"] == "1962~"

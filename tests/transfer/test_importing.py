@@ -450,3 +450,43 @@ def test_the_parser_thread_ends_when_an_import_stops_early(monkeypatch):
         )
     assert not [t for t in threading.enumerate() if t.name == "import-parser"]
     assert not Record.objects.exists()
+
+
+def test_the_date_column_accepts_edtf():
+    run("record_id,title,date\n,Approximate,1962~\n,Uncertain decade,196X?\n")
+    dates = dict(Record.objects.values_list("title", "date_edtf"))
+    assert dates == {"Approximate": "1962~", "Uncertain decade": "196X?"}
+    assert Record.objects.get(title="Approximate").date_display == "c. 1962"
+
+
+def test_a_file_without_a_date_column_is_dated_by_its_date_edtf_column():
+    run("record_id,title,date_edtf\n,Spring,1963-21\n")
+    record = Record.objects.get()
+    assert (record.date_text, record.date_display, record.date_edtf) == (
+        "1963-21",
+        "Spring 1963",
+        "1963-21",
+    )
+
+
+def test_date_edtf_is_derived_from_date_when_a_file_has_both():
+    run("record_id,title,date,date_edtf\n,Edited in a spreadsheet,1962,1950/1959\n")
+    assert Record.objects.get().date_edtf == "1962"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("date", "1960/..", "a range needs both its ends"),
+        ("date", "[1962, 1963]", "EDTF sets and lists"),
+        ("date_edtf", "1962~~", "not a date this archive understands"),
+    ],
+)
+def test_invalid_edtf_is_a_row_error_and_nothing_is_imported(column, value, message):
+    before = catalogue_state()
+    with pytest.raises(ImportRejected) as caught:
+        run(f'record_id,title,{column}\n,Good row,1962\n,Bad row,"{value}"\n')
+    (error,) = caught.value.report.errors
+    assert (error.row, error.column) == (3, column)
+    assert message in str(error)
+    assert catalogue_state() == before

@@ -130,9 +130,19 @@ class Record(models.Model):
         max_length=100,
         blank=True,
         validators=[validate_document_date],
-        help_text="As written: 1963-11-25, 1967-11, 1962, 1950/1959, c. 1962, or “undated”.",
+        help_text=(
+            "As written: 1963-11-25, 1967-11, 1962, 1950/1959, c. 1962, or “undated”; "
+            "or EDTF: 1962~ (approximate), 1962? (uncertain), 196X, 1963-21 (spring)."
+        ),
     )
     date_display = models.CharField(max_length=100, blank=True, editable=False)
+    date_edtf = models.CharField(
+        "date (EDTF)",
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text="The date in the Extended Date/Time Format (ISO 8601-2); XXXX when undated.",
+    )
     date_start = models.DateField(null=True, blank=True, editable=False, db_index=True)
     date_end = models.DateField(null=True, blank=True, editable=False)
     date_approximate = models.BooleanField(default=False, editable=False)
@@ -235,15 +245,26 @@ class Record(models.Model):
         return reverse("accessions:record_detail", args=[self.record_id])
 
     def derive_dates(self):
-        """Fill the display form and normalised range from the date as staff typed it."""
+        """Fill the display form, normalised range and EDTF form from the date as typed."""
         if self.date_text and self.date_text.strip():
             parsed = parse_document_date(self.date_text)
             self.date_display = parsed.display
             self.date_start, self.date_end = parsed.start, parsed.end
             self.date_approximate = parsed.approximate
+            self.date_edtf = parsed.edtf
         else:
             self.date_display, self.date_start, self.date_end = "", None, None
             self.date_approximate = False
+            self.date_edtf = ""
+
+    @property
+    def date_qualifier(self) -> str:
+        """What EDTF's qualifiers say of the date, in words: approximate, uncertain, both."""
+        approximate = self.date_approximate
+        uncertain = "?" in self.date_edtf or "%" in self.date_edtf
+        if approximate and uncertain:
+            return "approximate and uncertain"
+        return "approximate" if approximate else "uncertain" if uncertain else ""
 
     @property
     def is_public(self) -> bool:

@@ -56,6 +56,7 @@ def record_summary(record: Record, request) -> dict:
         "date": record.date_display,
         "date_start": record.date_start.isoformat() if record.date_start else None,
         "date_end": record.date_end.isoformat() if record.date_end else None,
+        "date_edtf": record.date_edtf,
         "summary": record.summary,
         "document_type": record.document_type.name if record.document_type else None,
         "languages": [{"code": lang.code, "name": lang.name} for lang in record.languages.all()],

@@ -66,18 +66,6 @@ class Name:
             return joined(self.family, self.given)
         return joined(self.given, self.family_with_particle, self.suffix)
 
-    @property
-    def initials(self) -> str:
-        """APA form: family name and initials, e.g. “Khrushchev, N. S.” or “Sartre, J.-P.”."""
-        if self.literal or self.is_east_asian_script:
-            return self.inverted
-        initials = []
-        for word in self.given.split():
-            parts = [part[0] + "." for part in word.split("-") if part and part[0].isalpha()]
-            if parts:
-                initials.append("-".join(parts))
-        return joined(self.family_with_particle, " ".join(initials), self.suffix, separator=", ")
-
 
 @dataclass(frozen=True)
 class DocumentDate:
@@ -107,15 +95,6 @@ class DocumentDate:
         if (start.year, start.month) == (end.year, end.month) and start.day == 1:
             return cls(start.year, start.month, approximate=approximate)
         return cls(start.year, end_year=end.year, approximate=approximate)
-
-    @property
-    def year_text(self) -> str:
-        if self.year is None:
-            return ""
-        text = str(self.year)
-        if self.end_year and self.end_year != self.year:
-            text = f"{self.year}–{self.end_year}"
-        return f"ca. {text}" if self.approximate else text
 
 
 @dataclass(frozen=True)

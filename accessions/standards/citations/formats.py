@@ -2,24 +2,25 @@
 
 import json
 
-from accessions.standards.citations.citation import Citation, DocumentDate, Name, joined
+import rispy
+from pybtex.database import BibliographyData, Entry, Person
 
-BIBTEX_SPECIALS = {
+from accessions.standards.citations.citation import Citation, DocumentDate, Name
+
+# pybtex encodes %, &, _ and # for TeX as it writes; braces, backslashes, dollars, carets
+# and tildes it leaves as they are, so that they would be read as TeX.
+TEX_SPECIALS = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
     "}": r"\}",
-    "%": r"\%",
-    "&": r"\&",
     "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
 
 
-def _bibtex_escape(text: str) -> str:
-    return "".join(BIBTEX_SPECIALS.get(char, char) for char in " ".join(text.split()))
+def _tex(text: str) -> str:
+    return "".join(TEX_SPECIALS.get(char, char) for char in " ".join(text.split()))
 
 
 def _bibtex_title(text: str) -> str:
@@ -29,99 +30,123 @@ def _bibtex_title(text: str) -> str:
     a braced word as written, so "Soviet Union" and "(Kennan)" survive. Braces around the
     whole title would not do: Better BibTeX takes them for an old habit and drops them.
     """
-    words = _bibtex_escape(text).split(" ")
+    words = _tex(text).split(" ")
     return " ".join(f"{{{word}}}" if any(c.isupper() for c in word) else word for word in words)
 
 
-def _bibtex_name(name: Name) -> str:
-    """BibTeX's “von Last, Jr, First”; organisations and Han or Hangul names in braces,
-    which keep a name whole instead of splitting it into first and last names."""
+def _bibtex_person(name: Name) -> Person:
+    """Organisations and Han or Hangul names in braces, which keep a name whole instead of
+    splitting it into first and last names."""
     if name.literal or name.is_east_asian_script:
-        return "{" + _bibtex_escape(name.inverted) + "}"
-    family = _bibtex_escape(name.family)
+        return Person(last="{" + _tex(name.inverted) + "}")
+    family = _tex(name.family)
     if any(word[:1].islower() for word in family.split()) or "," in family:
         # BibTeX would read a lower-case word as a particle and a comma as a separator.
         family = "{" + family + "}"
-    parts = [joined(_bibtex_escape(name.particle), family)]
-    if name.suffix:
-        parts.append(_bibtex_escape(name.suffix))
-    if name.given:
-        parts.append(_bibtex_escape(name.given))
-    return ", ".join(parts)
+    return Person(
+        first=_tex(name.given),
+        prelast=_tex(name.particle),
+        last=family,
+        lineage=_tex(name.suffix),
+    )
 
 
 def _bibtex_keyword(subject: str) -> str:
     # biblatex splits keywords at commas outside braces; headings such as "Security,
     # International" keep theirs in braces.
-    escaped = _bibtex_escape(subject)
+    escaped = _tex(subject)
     return "{" + escaped + "}" if "," in escaped else escaped
+
+
+def _bibtex_date(value: DocumentDate) -> str:
+    """biblatex's ISO 8601 date at the precision staff gave, or a range of years."""
+    if value.end_year:
+        return f"{value.year:04d}/{value.end_year:04d}"
+    return "-".join(
+        f"{part:0{width}d}"
+        for part, width in ((value.year, 4), (value.month, 2), (value.day, 2))
+        if part
+    )
 
 
 def bibtex(citation: Citation) -> str:
     """A BibTeX @misc entry with biblatex's date and urldate, UTF-8, without empty fields."""
-    fields = [("title", _bibtex_title(citation.title))]
-    if citation.authors:
-        fields.append(("author", " and ".join(_bibtex_name(n) for n in citation.authors)))
-    value = citation.date
-    if value.year is not None:
+    fields = {"title": _bibtex_title(citation.title)}
+    if citation.date.year is not None:
         # biblatex reads the whole date; BibTeX styles, which ignore `date`, read the year.
-        if value.end_year:
-            fields.append(("date", f"{value.year:04d}/{value.end_year:04d}"))
-        elif value.day:
-            fields.append(("date", f"{value.year:04d}-{value.month:02d}-{value.day:02d}"))
-        elif value.month:
-            fields.append(("date", f"{value.year:04d}-{value.month:02d}"))
-        else:
-            fields.append(("date", f"{value.year:04d}"))
-        fields.append(("year", str(value.year)))
-    fields.append(("type", _bibtex_escape(citation.document_type)))
-    fields.append(("howpublished", _bibtex_escape(citation.site_name)))
-    fields.append(("organization", _bibtex_escape(citation.archive)))
+        fields["date"] = _bibtex_date(citation.date)
+        fields["year"] = str(citation.date.year)
     note = f"Record ID {citation.record_id}"
     if citation.source:
         note += f". {citation.source}"
-    fields.append(("note", _bibtex_escape(note)))
-    fields.append(("abstract", _bibtex_escape(citation.summary)))
-    fields.append(("language", " and ".join(citation.languages)))
-    fields.append(("keywords", ", ".join(_bibtex_keyword(s) for s in citation.subjects)))
-    fields.append(("url", citation.url))
-    fields.append(("urldate", citation.accessed.isoformat()))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value.strip())
-    return f"@misc{{record{citation.record_id},\n{body}\n}}\n"
+    fields |= {
+        "type": _tex(citation.document_type),
+        "howpublished": _tex(citation.site_name),
+        "organization": _tex(citation.archive),
+        "note": _tex(note),
+        "abstract": _tex(citation.summary),
+        "language": " and ".join(citation.languages),
+        "keywords": ", ".join(_bibtex_keyword(subject) for subject in citation.subjects),
+        "url": citation.url,
+        "urldate": citation.accessed.isoformat(),
+    }
+    entry = Entry(
+        "misc",
+        fields={name: value for name, value in fields.items() if value.strip()},
+        persons={"author": [_bibtex_person(name) for name in citation.authors]},
+    )
+    return BibliographyData({f"record{citation.record_id}": entry}).to_string("bibtex")
 
 
-def _ris_value(text: str) -> str:
-    return " ".join(text.split())
+class RisWriter(rispy.RisWriter):
+    """RIS as reference managers expect it: CRLF line ends and no reference-number line."""
+
+    NEWLINE = "\r\n"
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+RIS_MAPPING = {**rispy.TAG_KEY_MAPPING, "AV": "archive_location"}
+RIS_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "LA"]
 
 
 def ris(citation: Citation) -> str:
     """An RIS record of type MANSCPT (Zotero reads it as a manuscript with archive fields)."""
-    lines = [("TY", "MANSCPT"), ("TI", citation.title)]
-    lines += [("AU", name.inverted) for name in citation.authors]
+    reference = {
+        "type_of_reference": "MANSCPT",
+        "title": citation.title,
+        "authors": [name.inverted for name in citation.authors],
+    }
     value = citation.date
     if value.year is not None:
         month = f"{value.month:02d}" if value.month and not value.end_year else ""
         day = f"{value.day:02d}" if value.day else ""
-        lines.append(("PY", str(value.year)))
-        lines.append(("DA", f"{value.year:04d}/{month}/{day}/"))
-    if citation.document_type:
-        lines.append(("M3", citation.document_type))
-    if citation.summary:
-        lines.append(("AB", citation.summary))
-    if citation.archive:
-        lines.append(("AV", citation.archive))
-    if citation.source:
-        lines.append(("N1", citation.source))
-    lines += [("LA", code) for code in citation.languages]
-    lines += [("KW", subject) for subject in citation.subjects]
-    lines += [
-        ("DB", citation.site_name),
-        ("AN", str(citation.record_id)),
-        ("UR", citation.url),
-        ("Y2", citation.accessed.strftime("%Y/%m/%d")),
-        ("ER", ""),
-    ]
-    return "".join(f"{tag}  - {_ris_value(text)}\r\n" for tag, text in lines)
+        reference["year"] = str(value.year)
+        reference["date"] = f"{value.year:04d}/{month}/{day}/"
+    reference |= {
+        "type_of_work": citation.document_type,
+        "abstract": citation.summary,
+        "archive_location": citation.archive,
+        "notes": [citation.source] if citation.source else [],
+        "language": citation.languages,
+        "keywords": citation.subjects,
+        "name_of_database": citation.site_name,
+        "accession_number": str(citation.record_id),
+        "urls": [citation.url],
+        "access_date": citation.accessed.strftime("%Y/%m/%d"),
+    }
+    # RIS holds one line per value: line breaks inside a value would start a new tag.
+    reference = {
+        key: [" ".join(item.split()) for item in value]
+        if isinstance(value, list)
+        else " ".join(value.split())
+        for key, value in reference.items()
+        if value
+    }
+    return rispy.dumps(
+        [reference], implementation=RisWriter, mapping=RIS_MAPPING, list_tags=RIS_LIST_TAGS
+    )
 
 
 def _date_parts(value: DocumentDate) -> dict | None:

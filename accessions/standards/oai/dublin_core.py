@@ -28,6 +28,10 @@ def dublin_core_elements(record: Record, *, url: str, publisher: str) -> list[tu
     elements += [("contributor", donor.public_credit) for donor in record.donors.all()]
     if date := w3cdtf_date(record):
         elements.append(("date", date))
+        # oai_dc has no refinements or encoding schemes, so EDTF goes in a second dc:date,
+        # and only when it says more than the W3CDTF one (approximate, uncertain, 196X…).
+        if record.date_edtf != date:
+            elements.append(("date", record.date_edtf))
     elements.append(("type", "Text"))
     if record.document_type:
         elements.append(("type", record.document_type.name))
