@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accessions.catalogue.counting import EstimatedCountAdmin
+from accessions.catalogue.editing import save_accession, save_shown_object
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -25,10 +26,9 @@ from accessions.catalogue.models import (
     RightsStatement,
     Subject,
 )
-from accessions.catalogue.numbering import next_accession_number
 from accessions.catalogue.page_cache import forget_public_pages
 from accessions.catalogue.propagation import records_showing
-from accessions.catalogue.terms import MergeError, delete_terms, merge_terms, save_term
+from accessions.catalogue.terms import MergeError, delete_terms, merge_terms
 
 
 class ShownOnRecordsAdmin(EstimatedCountAdmin):
@@ -36,10 +36,7 @@ class ShownOnRecordsAdmin(EstimatedCountAdmin):
     (their OAI datestamps, sitemap and feed dates, search entries; catalogue.propagation)."""
 
     def save_model(self, request, obj, form, change):
-        if change:
-            save_term(term=obj, changed_fields=form.changed_data)
-        else:
-            super().save_model(request, obj, form, change)
+        save_shown_object(instance=obj, changed_fields=form.changed_data if change else None)
 
     # Names, descriptions, statements and credits appear on the cached public pages, also
     # where no published record moves (a collection's description on its page, say).
@@ -233,10 +230,7 @@ class AccessionAdmin(EstimatedCountAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.number = next_accession_number(obj.date_received.year)
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        save_accession(accession=obj, user=request.user)
 
     @admin.action(
         description="Create a draft record from each selected accession", permissions=["add_record"]
