@@ -55,6 +55,12 @@ class StaffPermissions(DjangoModelPermissions):
     }
 
 
+class RecordChangePermissions(StaffPermissions):
+    """A POST that changes an existing record (a transition, a scan) asks to change records."""
+
+    perms_map = {**StaffPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
 class StaffPages(PageNumberPagination):
     page_size = 50
 
@@ -163,6 +169,7 @@ class TransitionView(RecordChildView, APIView):
     """Move a record through the workflow, as the admin's status buttons do."""
 
     queryset = Record.objects.all()
+    permission_classes = [RecordChangePermissions]
     http_method_names = ["post", "options"]
 
     @extend_schema(
@@ -198,6 +205,7 @@ class ScanUploadView(RecordChildView, APIView):
     stored whole or not at all."""
 
     queryset = Record.objects.all()
+    permission_classes = [RecordChangePermissions]
     parser_classes = [MultiPartParser]
     http_method_names = ["post", "options"]
 
@@ -206,11 +214,8 @@ class ScanUploadView(RecordChildView, APIView):
         responses={201: staff.ScanSerializer, **ERRORS},
     )
     def post(self, request, record_id: int):
-        # The admin's attach page asks for both.
-        if not (
-            request.user.has_perm("accessions.add_scan")
-            and request.user.has_perm("accessions.change_record")
-        ):
+        # The admin's attach page asks for this besides changing the record.
+        if not request.user.has_perm("accessions.add_scan"):
             raise exceptions.PermissionDenied("You do not have permission to attach scans.")
         record = self.get_record()
         serializer = staff.ScanUploadSerializer(data=request.data)
