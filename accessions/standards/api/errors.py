@@ -2,6 +2,7 @@
 limit of a JSON body."""
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, parsers
 from rest_framework.views import exception_handler
@@ -22,6 +23,10 @@ def api_exception_handler(error, context):
             else {"non_field_errors": error.messages}
         )
         error = exceptions.ValidationError(detail)
+    elif isinstance(error, RequestDataTooBig):
+        # Django read the body first (a middleware looked for form fields) and refused it.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        error = RequestTooLarge(f"The request body is past the limit of {limit:,} bytes.")
     return exception_handler(error, context)
 
 
