@@ -8,6 +8,7 @@ headers: only the public reads may be read by other sites' pages.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -25,6 +26,7 @@ from accessions.catalogue.editing import (
     save_shown_object,
 )
 from accessions.catalogue.models import Accession, Donor, Record, RecordText
+from accessions.catalogue.parameters import INTEGER_LIMIT, PRIMARY_KEY_LIMIT
 from accessions.catalogue.workflow import IncompleteRecord, WorkflowError, transition_record
 from accessions.scans.ingest import ScanRejected, ingest_scan
 from accessions.standards.api import shapes
@@ -90,6 +92,13 @@ def _documented(serializer, *, create: bool = True, read: bool = True, edit: boo
     return extend_schema_view(**operations)
 
 
+def _record_id(value: int) -> int:
+    """A record ID from the URL; past what the database holds, no record has it."""
+    if not 0 < value <= INTEGER_LIMIT:
+        raise Http404("No record has this record ID.")
+    return value
+
+
 class StaffView:
     permission_classes = [StaffPermissions]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -121,6 +130,10 @@ class RecordEditView(StaffView, generics.RetrieveUpdateAPIView):
     lookup_field = "record_id"
     http_method_names = ["get", "patch", "head", "options"]
 
+    def get_object(self):
+        _record_id(self.kwargs["record_id"])
+        return super().get_object()
+
     def perform_update(self, serializer):
         plain, many = _split(Record, serializer.validated_data)
         save_record(
@@ -132,7 +145,7 @@ class RecordChildView(StaffView):
     """A view under /records/<record_id>/: the record must exist, whatever its status."""
 
     def get_record(self) -> Record:
-        return get_object_or_404(Record, record_id=self.kwargs["record_id"])
+        return get_object_or_404(Record, record_id=_record_id(self.kwargs["record_id"]))
 
 
 @_documented(staff.StaffTextSerializer, edit=False)
@@ -158,6 +171,11 @@ class TextEditView(RecordChildView, generics.RetrieveUpdateAPIView):
 
     def get_queryset(self):
         return self.get_record().texts.select_related("language")
+
+    def get_object(self):
+        if self.kwargs["pk"] > PRIMARY_KEY_LIMIT:
+            raise Http404("No text has this id.")
+        return super().get_object()
 
     def perform_update(self, serializer):
         save_record_text(

@@ -4,6 +4,7 @@ The serializers check types and references; the operations they feed (catalogue.
 run the models' own validation, the same as the admin's.
 """
 
+from django.core.validators import validate_unicode_slug
 from rest_framework import serializers
 
 from accessions.catalogue.models import (
@@ -25,6 +26,23 @@ from accessions.catalogue.parameters import INTEGER_LIMIT
 from accessions.scans.models import Scan
 
 DONOR_CONTACT_FIELDS = ("email", "phone", "address", "contact_notes")
+
+
+def _unicode_slug(value: str) -> None:
+    # Wrapped, so that the description carries no pattern: JSON Schema's \w is ASCII only.
+    validate_unicode_slug(value)
+
+
+def _slug_field() -> serializers.CharField:
+    # Slugs keep non-Latin letters. The model's own validation (uniqueness included) runs in
+    # the operation that saves.
+    return serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[_unicode_slug],
+        help_text="Letters, digits, hyphens, underscores; made from the name when left empty.",
+    )
 
 
 def _by_slug(model, many: bool = False, **kwargs):
@@ -174,11 +192,12 @@ class StaffAccessionSerializer(serializers.ModelSerializer):
 
 
 class StaffDonorSerializer(serializers.ModelSerializer):
+    slug = _slug_field()
+
     class Meta:
         model = Donor
         fields = ["name", "slug", "kind", "credit", "is_funder", *DONOR_CONTACT_FIELDS]
         extra_kwargs = {
-            "slug": {"required": False},
             **{
                 name: {"help_text": "Rights managers only: others neither see nor set it."}
                 for name in DONOR_CONTACT_FIELDS
@@ -202,10 +221,10 @@ def _term_serializer(model, extra_fields: list[str], parent: bool = False):
             {
                 "model": model,
                 "fields": ["name", "slug", *extra_fields, *(["parent"] if parent else [])],
-                "extra_kwargs": {"slug": {"required": False}},
             },
         ),
         "__doc__": f"A {model._meta.verbose_name}, named by its slug in URLs.",
+        "slug": _slug_field(),
     }
     if parent:
         attributes["parent"] = _by_slug(model, allow_null=True)

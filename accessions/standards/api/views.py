@@ -1,9 +1,11 @@
 """Read-only JSON API: published records, visible collections and the search, paginated."""
 
 from django.db.models import Prefetch, prefetch_related_objects
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -278,6 +280,13 @@ def add_servers(result, generator, request, public):
     if request is not None:
         result["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
     return result
+
+
+def not_found(request, exception):
+    """The site's 404 page, or a JSON 404 for an address under /api/ that no view answers."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Nothing is at this address of the API."}, status=404)
+    return page_not_found(request, exception)
 
 
 @require_safe
