@@ -23,7 +23,7 @@ from accessions.standards.api.tokens import issue_token
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Generated examples per operation and kind; about two minutes a run on a 2-core machine.
-EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
+EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
 CONFORMANCE = [
     not_a_server_error,
     status_code_conformance,
