@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+# Requests arrive as from a TLS proxy, as in production (no redirect to https).
+os.environ.setdefault("DJANGO_SECURE_PROXY_SSL_HEADER", "1")
+BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
 
 def free_port() -> int:
@@ -95,7 +98,7 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise SystemExit(f"The server stopped: {process.args}")
         try:
-            urllib.request.urlopen(url, timeout=5)
+            urllib.request.urlopen(urllib.request.Request(url, headers=BEHIND_TLS), timeout=5)
             return
         except urllib.error.HTTPError:
             return
@@ -107,7 +110,8 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
 def timed(base: str, path: str) -> tuple[float, bytes]:
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(base + path, timeout=60) as response:
+        request = urllib.request.Request(base + path, headers=BEHIND_TLS)
+        with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
     except urllib.error.HTTPError as error:
         body = error.read()
@@ -143,9 +147,18 @@ def main():
             samples = {(server, kind): [] for server in servers for kind in urls}
             for paths in urls.values():
                 for path in paths:  # warm both once, and check they answer the same
-                    answers = [json.loads(timed(base, path)[1]) for base, _ in servers.values()]
+                    # The same but for the absolute URLs, which name each server's port.
+                    answers = [
+                        json.loads(timed(base, path)[1].replace(base[7:].encode(), b"server"))
+                        for base, _ in servers.values()
+                    ]
                     if answers[0] != answers[1]:
-                        print(f"  note: the two answers to {path} differ")
+                        differing = sorted(
+                            key
+                            for key in answers[0].keys() | answers[1].keys()
+                            if answers[0].get(key) != answers[1].get(key)
+                        )
+                        print(f"  note: the answers to {path} differ in {differing}")
             for round_number in range(args.rounds):
                 order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
                 for kind, paths in urls.items():
