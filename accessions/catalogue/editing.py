@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from accessions.catalogue.models import Accession, Record, RecordEvent, RecordText
 from accessions.catalogue.models.vocabularies import make_slug
@@ -67,7 +68,8 @@ def save_record_text(*, text: RecordText, user) -> RecordText:
     with transaction.atomic():
         text.full_clean()
         _save_row(text)
-        Record.objects.filter(pk=text.record_id).update(updated_by=user)
+        # The record's page, OAI record and citations show its texts: it has changed too.
+        Record.objects.filter(pk=text.record_id).update(updated_by=user, updated_at=timezone.now())
         update_search_index(record_pks=[text.record_id])
     return text
 

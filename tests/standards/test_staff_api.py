@@ -327,3 +327,24 @@ def test_accessions_get_the_next_number_of_their_year(as_role):
     assert first.status_code == second.status_code == 201
     assert [first.json()["number"], second.json()["number"]] == ["2025-0001", "2025-0002"]
     assert Accession.objects.get(number="2025-0001").created_by.username == "cataloguer"
+
+
+def test_a_text_written_through_the_api_moves_its_record_and_reaches_the_index(
+    as_role, make_record, client
+):
+    record = make_record(title="Telegram")
+    before = Record.objects.get(pk=record.pk).updated_at
+    api = as_role("Cataloguer")
+    response = api.post(
+        f"/api/staff/records/{record.record_id}/texts/",
+        {"kind": "transcript", "language": "ru", "body": "Совершенно секретно, zanzibarian"},
+    )
+    assert response.status_code == 201, response.content
+    moved = Record.objects.get(pk=record.pk)
+    assert moved.updated_at > before and moved.updated_by.username == "cataloguer"
+    assert b"Telegram" in client.get("/search/?q=zanzibarian").content
+    second_main = api.post(
+        f"/api/staff/records/{record.record_id}/texts/", {"body": "Another", "is_primary": True}
+    )
+    assert second_main.status_code == 400
+    assert RecordText.objects.filter(record=record).count() == 2
