@@ -3,18 +3,21 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from accessions.catalogue.guarded_admin import GuardedModelAdmin
 from accessions.standards.api.models import ApiToken
 from accessions.standards.api.tokens import issue_token, revoke_tokens
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(GuardedModelAdmin):
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     fields = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "user", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke_selected"]
+    # The digest is not secret as the token is, but no page shows it; nor may a URL probe it.
+    guarded_fields = {"digest": "accessions.view_apitoken_digest"}
 
     # Any staff user may hold tokens; what a token may do is what its user may do.
     def has_module_permission(self, request):
