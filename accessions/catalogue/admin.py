@@ -3,6 +3,7 @@
 The record admin has its own module, record_admin.py.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -122,8 +123,24 @@ class PlaceAdmin(MergeableTaxonomyAdmin):
     autocomplete_fields = ["parent"]
 
 
+NAME_PARTS = ("family_name", "given_name", "name_particle", "name_suffix", "family_name_first")
+
+
+class AgentForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Split before the model's validation, which checks that a person has a family name.
+        agent = Agent(
+            **{name: cleaned[name] for name in ("name", "kind", *NAME_PARTS) if name in cleaned}
+        )
+        agent.derive_name_parts()
+        cleaned.update({name: getattr(agent, name) for name in NAME_PARTS})
+        return cleaned
+
+
 @admin.register(Agent)
 class AgentAdmin(MergeableTaxonomyAdmin):
+    form = AgentForm
     list_display = ["name", "kind", "family_name", "given_name", "slug"]
     list_filter = ["kind", "family_name_first"]
     search_fields = ["name", "slug", "family_name", "given_name"]

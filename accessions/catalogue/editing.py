@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accessions.catalogue.models import Accession, Record, RecordEvent, RecordText
+from accessions.catalogue.models import Accession, Agent, Record, RecordEvent, RecordText
 from accessions.catalogue.models.vocabularies import make_slug
 from accessions.catalogue.numbering import next_accession_number, next_record_id
 from accessions.catalogue.page_cache import forget_public_pages
@@ -99,6 +99,9 @@ def save_shown_object(
         if hasattr(instance, "slug") and not instance.slug and getattr(instance, "name", ""):
             # Derived here, before validation, so that a clash is a field error, not a crash.
             instance.slug = make_slug(instance.name)
+        if isinstance(instance, Agent):
+            # The name parts a person's citations need; the check constraint asks for them.
+            instance.derive_name_parts()
         instance.full_clean()
         if instance._state.adding:
             _save_row(instance)

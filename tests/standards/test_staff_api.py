@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from accessions.catalogue.intake import create_accession, create_record
 from accessions.models import (
     Accession,
+    Agent,
     ApiToken,
     Donor,
     Record,
@@ -348,3 +349,23 @@ def test_a_text_written_through_the_api_moves_its_record_and_reaches_the_index(
     )
     assert second_main.status_code == 400
     assert RecordText.objects.filter(record=record).count() == 2
+
+
+def test_a_person_made_without_name_parts_gets_them_split_as_in_the_admin(as_role, admin_client):
+    response = as_role("Cataloguer").post("/api/staff/terms/agents/", {"name": "George F. Kennan"})
+    assert response.status_code == 201, response.content
+    assert (response.json()["family_name"], response.json()["given_name"]) == (
+        "Kennan",
+        "George F.",
+    )
+    organisation = as_role("Editor").post(
+        "/api/staff/terms/agents/", {"name": "UNESCO", "kind": "organization", "family_name": "X"}
+    )
+    assert organisation.status_code == 201 and organisation.json()["family_name"] == ""
+    # The admin's add form no longer refuses a person typed without the parts.
+    added = admin_client.post(
+        "/admin/accessions/agent/add/",
+        {"name": "Nikita Khrushchev", "slug": "nikita-khrushchev", "kind": "person"},
+    )
+    assert added.status_code == 302
+    assert Agent.objects.get(slug="nikita-khrushchev").family_name == "Khrushchev"
