@@ -12,6 +12,7 @@ from accessions.catalogue import record_admin
 from accessions.catalogue.models import Record
 from accessions.inquiries import admin as inquiries_admin  # noqa: F401  (registers its models)
 from accessions.scans import admin as scans_admin
+from accessions.standards.api import admin as api_admin  # noqa: F401  (registers its model)
 from accessions.transfer import admin as transfer_admin
 
 admin.site.site_header = "Archive staff workspace"

@@ -24,10 +24,12 @@ from accessions.catalogue.models import (
 from accessions.inquiries.models import InquiryEvent, OutgoingEmail, RightsInquiry, RoutingRule
 from accessions.scans.models import Scan, ScanPage
 from accessions.search.models import SearchEntry, SearchFacet, SearchFacetTotal
+from accessions.standards.api.models import ApiToken
 from accessions.transfer.models import ImportJob, ImportKey
 
 __all__ = [
     "Accession",
+    "ApiToken",
     "Agent",
     "Classification",
     "Collection",

@@ -1,13 +1,16 @@
 """Requests no page can answer are refused with 400 before any view or template reads them."""
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.common import CommonMiddleware
 
 SAFE_METHODS = ("GET", "HEAD")
 
 
-def _bad_request(message: str) -> HttpResponseBadRequest:
+def _bad_request(request, message: str) -> HttpResponseBadRequest | JsonResponse:
+    if request.path_info.startswith("/api/"):
+        # The API answers every error as JSON, as its description says.
+        return JsonResponse({"detail": f"Bad request: {message}"}, status=400)
     # Plain text on purpose: the site's templates read the query string, which is the very
     # thing that cannot be read here.
     return HttpResponseBadRequest(
@@ -33,12 +36,12 @@ class RefuseUnreadableRequestsMiddleware:
             if request.method == "POST":
                 parameters += list(request.POST.lists())
         except (SuspiciousOperation, BadRequest) as error:
-            return _bad_request(str(error) or "the parameters could not be read.")
+            return _bad_request(request, str(error) or "the parameters could not be read.")
         if "\x00" in request.path:
-            return _bad_request("the address holds a null character.")
+            return _bad_request(request, "the address holds a null character.")
         for name, values in parameters:
             if "\x00" in name or any("\x00" in value for value in values):
-                return _bad_request("a parameter holds a null character.")
+                return _bad_request(request, "a parameter holds a null character.")
         return self.get_response(request)
 
 

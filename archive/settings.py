@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_rq",
     "django_tasks_rq",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accessions",
 ]
 
@@ -360,5 +363,43 @@ SCANS_SENDFILE_HEADER = os.environ.get("ARCHIVE_SCANS_SENDFILE_HEADER", "")
 SCANS_SENDFILE_PREFIX = os.environ.get("ARCHIVE_SCANS_SENDFILE_PREFIX", "/protected-scans/")
 # OCR runs when this program is found; set ARCHIVE_TESSERACT="" to switch OCR off.
 TESSERACT_COMMAND = os.environ.get("ARCHIVE_TESSERACT", "tesseract")
+# The API (accessions/standards/api): public reads need no key; staff writes send a token
+# ("Authorization: Token …", made in the admin) and are limited per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accessions.standards.api.tokens.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "accessions.standards.api.errors.LimitedJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "accessions.standards.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["accessions.standards.api.tokens.TokenRateThrottle"],
+}
+API_TOKEN_RATE = os.environ.get("ARCHIVE_API_TOKEN_RATE", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Archive API",
+    "DESCRIPTION": (
+        "Published documents and collections, read without a key; staff writes with a token."
+    ),
+    "VERSION": "1.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PersonOrOrganizationEnum": "accessions.catalogue.models.vocabularies.Agent.Kind",
+        "TextKindEnum": "accessions.catalogue.models.records.RecordText.Kind",
+        "ScanKindEnum": "accessions.scans.models.Scan.Kind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accessions.standards.api.views.add_servers",
+    ],
+}
+
 # The database task worker used in production: DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend
 INSTALLED_APPS += ["django_tasks_db"]

@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("accessions.standards.urls")),
 ]
 
+# Pages get the site's 404 page; addresses under /api/ a JSON answer, as the API describes.
+handler404 = "accessions.standards.api.views.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

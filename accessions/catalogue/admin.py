@@ -3,6 +3,7 @@
 The record admin has its own module, record_admin.py.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accessions.catalogue.counting import EstimatedCountAdmin
+from accessions.catalogue.editing import save_accession, save_shown_object
 from accessions.catalogue.intake import create_record_from_accession
 from accessions.catalogue.models import (
     Accession,
@@ -25,10 +27,9 @@ from accessions.catalogue.models import (
     RightsStatement,
     Subject,
 )
-from accessions.catalogue.numbering import next_accession_number
 from accessions.catalogue.page_cache import forget_public_pages
 from accessions.catalogue.propagation import records_showing
-from accessions.catalogue.terms import MergeError, delete_terms, merge_terms, save_term
+from accessions.catalogue.terms import MergeError, delete_terms, merge_terms
 
 
 class ShownOnRecordsAdmin(EstimatedCountAdmin):
@@ -36,10 +37,7 @@ class ShownOnRecordsAdmin(EstimatedCountAdmin):
     (their OAI datestamps, sitemap and feed dates, search entries; catalogue.propagation)."""
 
     def save_model(self, request, obj, form, change):
-        if change:
-            save_term(term=obj, changed_fields=form.changed_data)
-        else:
-            super().save_model(request, obj, form, change)
+        save_shown_object(instance=obj, changed_fields=form.changed_data if change else None)
 
     # Names, descriptions, statements and credits appear on the cached public pages, also
     # where no published record moves (a collection's description on its page, say).
@@ -125,8 +123,24 @@ class PlaceAdmin(MergeableTaxonomyAdmin):
     autocomplete_fields = ["parent"]
 
 
+NAME_PARTS = ("family_name", "given_name", "name_particle", "name_suffix", "family_name_first")
+
+
+class AgentForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Split before the model's validation, which checks that a person has a family name.
+        agent = Agent(
+            **{name: cleaned[name] for name in ("name", "kind", *NAME_PARTS) if name in cleaned}
+        )
+        agent.derive_name_parts()
+        cleaned.update({name: getattr(agent, name) for name in NAME_PARTS})
+        return cleaned
+
+
 @admin.register(Agent)
 class AgentAdmin(MergeableTaxonomyAdmin):
+    form = AgentForm
     list_display = ["name", "kind", "family_name", "given_name", "slug"]
     list_filter = ["kind", "family_name_first"]
     search_fields = ["name", "slug", "family_name", "given_name"]
@@ -233,10 +247,7 @@ class AccessionAdmin(EstimatedCountAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.number = next_accession_number(obj.date_received.year)
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        save_accession(accession=obj, user=request.user)
 
     @admin.action(
         description="Create a draft record from each selected accession", permissions=["add_record"]

@@ -2,53 +2,27 @@
 
 from datetime import date
 
-from django.db import transaction
-
-from accessions.catalogue.models import Accession, Record, RecordEvent
-from accessions.catalogue.numbering import next_accession_number, next_record_id
-from accessions.search.indexing import update_search_index
+from accessions.catalogue.editing import save_accession, save_record
+from accessions.catalogue.models import Accession, Record
 
 
 def create_accession(
     *, title: str, date_received: date, user=None, donors=(), **fields
 ) -> Accession:
     """Create an accession with the next number of the year it was received."""
-    with transaction.atomic():
-        accession = Accession(title=title, date_received=date_received, created_by=user, **fields)
-        accession.number = next_accession_number(date_received.year)
-        accession.full_clean()
-        accession.save()
-        accession.donors.set(donors)
-    return accession
+    accession = Accession(title=title, date_received=date_received, **fields)
+    return save_accession(accession=accession, user=user, donors=donors)
 
 
 def create_record(*, title: str, user=None, record_id: int | None = None, **fields) -> Record:
     """Create a draft record, assigning the next free record id unless one is given."""
     many = {
-        name: fields.pop(name)
-        for name in (
-            "languages",
-            "authors",
-            "people_and_organizations",
-            "places",
-            "subjects",
-            "collections",
-            "donors",
-        )
-        if name in fields
+        field.name: fields.pop(field.name)
+        for field in Record._meta.many_to_many
+        if field.name in fields
     }
-    with transaction.atomic():
-        record = Record(title=title, created_by=user, updated_by=user, **fields)
-        record.record_id = record_id or next_record_id()
-        record.full_clean()
-        record.save()
-        for name, values in many.items():
-            getattr(record, name).set(values)
-        RecordEvent.objects.create(
-            record=record, action="created", to_status=record.status, actor=user
-        )
-        update_search_index(record_pks=[record.pk])
-    return record
+    record = Record(title=title, record_id=record_id, **fields)
+    return save_record(record=record, user=user, relations=many)
 
 
 def create_record_from_accession(*, accession: Accession, user=None, title: str = "") -> Record:

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from accessions.catalogue.admin_widgets import LoadedAutocompleteMixin
 from accessions.catalogue.counting import EstimatedCountAdmin
+from accessions.catalogue.editing import save_record
 from accessions.catalogue.guarded_admin import ReadOnlyInline
 from accessions.catalogue.models import (
     Accession,
@@ -19,7 +20,6 @@ from accessions.catalogue.models import (
     RecordEvent,
     RecordText,
 )
-from accessions.catalogue.numbering import next_record_id
 from accessions.catalogue.parameters import primary_key
 from accessions.catalogue.prefetch import record_for_page
 from accessions.catalogue.staff_search import search_records
@@ -215,20 +215,23 @@ class RecordAdmin(LoadedAutocompleteMixin, EstimatedCountAdmin):
         return initial
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-            if not obj.record_id:
-                obj.record_id = next_record_id()
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            RecordEvent.objects.create(
-                record=obj, action="created", to_status=obj.status, actor=request.user
-            )
+        # Saved in save_related, with its lists and texts, through editing.save_record.
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        update_search_index(record_pks=[form.instance.pk])
+        relations = {
+            field.name: form.cleaned_data[field.name]
+            for field in Record._meta.many_to_many
+            if field.name in form.cleaned_data
+        }
+
+        def save_inlines(record):
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        save_record(
+            record=form.instance, user=request.user, relations=relations, save_related=save_inlines
+        )
 
     def delete_model(self, request, obj):
         pk = obj.pk

@@ -1,6 +1,6 @@
 """URLs of the open-standards surfaces: OAI-PMH, citation downloads, feed, sitemap, read API."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accessions.standards import sitemaps
 from accessions.standards.api import views as api
@@ -19,9 +19,11 @@ urlpatterns = [
     path("sitemap-collections.xml", sitemaps.collections, name="sitemap_collections"),
     path("robots.txt", sitemaps.robots, name="robots"),
     path("api/", api.documentation, name="api"),
-    path("api/openapi.json", api.openapi, name="api_openapi"),
-    path("api/records/", api.record_list, name="api_records"),
-    path("api/records/<int:record_id>/", api.record_detail, name="api_record"),
-    path("api/collections/", api.collection_list, name="api_collections"),
-    path("api/collections/<str:slug>/", api.collection_detail, name="api_collection"),
+    path("api/openapi.json", api.OpenApiView.as_view(), name="api_openapi"),
+    path("api/docs/", api.SwaggerView.as_view(), name="api_docs"),
+    path("api/records/", api.RecordListView.as_view(), name="api_records"),
+    path("api/records/<int:record_id>/", api.RecordDetailView.as_view(), name="api_record"),
+    path("api/collections/", api.CollectionListView.as_view(), name="api_collections"),
+    path("api/collections/<str:slug>/", api.CollectionDetailView.as_view(), name="api_collection"),
+    path("api/staff/", include("accessions.standards.api.staff_urls")),
 ]

@@ -68,6 +68,7 @@ def test_staff_pages_run_within_the_policy(page, scanned_record, django_user_mod
         "/admin/accessions/importjob/",
         "/admin/accessions/accession/add/",
         "/admin/accessions/routingrule/",
+        "/admin/accessions/apitoken/add/",
     ):
         response = page.goto(url)
         assert response.status == 200, url

@@ -139,11 +139,15 @@ class Agent(Taxonomy):
         ]
 
     def save(self, *args, **kwargs):
+        self.derive_name_parts()
+        super().save(*args, **kwargs)
+
+    def derive_name_parts(self) -> None:
+        """An organisation has no parts; a person without a family name gets them split."""
         if self.kind == self.Kind.ORGANIZATION:
             self.set_name_parts(NameParts())
         elif not self.family_name.strip():
             self.set_name_parts(split_person_name(self.name))
-        super().save(*args, **kwargs)
 
     def set_name_parts(self, parts: NameParts) -> None:
         self.family_name, self.given_name = parts.family, parts.given
