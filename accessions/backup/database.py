@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.utils import load_backend
 
 SNAPSHOT_ALIAS = "backup_snapshot"
 DUMP_NAMES = {"postgresql": "database/archive.pgdump", "sqlite": "database/archive.sqlite3"}
@@ -85,13 +86,14 @@ def read_only_sqlite(path: Path) -> Iterator[str]:
         "NAME": f"file:{path}?mode=ro",
         "TEST": {},
     }
-    connections.settings[SNAPSHOT_ALIAS] = settings_dict
+    # A connection of this thread only, made here rather than declared in the settings.
+    snapshot = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, SNAPSHOT_ALIAS)
+    connections[SNAPSHOT_ALIAS] = snapshot
     try:
         yield SNAPSHOT_ALIAS
     finally:
-        connections[SNAPSHOT_ALIAS].close()
+        snapshot.close()
         del connections[SNAPSHOT_ALIAS]
-        connections.settings.pop(SNAPSHOT_ALIAS, None)
 
 
 def restore_database(dump_path: Path) -> None:
