@@ -51,6 +51,16 @@ OPEN_TABLES = (
     Scan,
 )
 SCANS_FOLDER = "scans"
+
+
+def open_tables() -> list:
+    """The catalogue's tables and the tables of their many-to-many links."""
+    links = [
+        field.remote_field.through for model in OPEN_TABLES for field in model._meta.many_to_many
+    ]
+    return [*OPEN_TABLES, *links]
+
+
 PROGRESS_EVERY = 500
 
 Progress = Callable[[str, int, int], None]
@@ -129,14 +139,15 @@ def _write_open_formats(writer: BagWriter, alias: str, progress: Progress) -> in
         for chunk in json_chunks(records, STAFF_COLUMNS):
             text.write(chunk)
     progress("records.json", total, total)
-    for done, model in enumerate(OPEN_TABLES, start=1):
-        rows = model.objects.using(alias).order_by("pk")
-        many = [field.name for field in model._meta.many_to_many]
-        if many:
-            rows = rows.prefetch_related(*many)
-        with writer.text_file(f"catalogue/tables/{model._meta.model_name}.jsonl") as text:
-            serializers.serialize("jsonl", rows.iterator(chunk_size=1000), stream=text)
-        progress("catalogue tables", done, len(OPEN_TABLES))
+    tables = open_tables()
+    for done, model in enumerate(tables, start=1):
+        rows = model.objects.using(alias).order_by("pk").iterator(chunk_size=1000)
+        # Many-to-many links go in their own tables: serialized on each row they cost a
+        # query per row and field.
+        columns = [field.name for field in model._meta.concrete_fields if not field.primary_key]
+        with writer.text_file(f"catalogue/tables/{model._meta.db_table}.jsonl") as text:
+            serializers.serialize("jsonl", rows, stream=text, fields=columns)
+        progress("catalogue tables", done, len(tables))
     return total
 
 
