@@ -93,3 +93,9 @@ def _s3_client(options: dict):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.fixture
+def postgres_only():
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("This runs in the PostgreSQL suite (DATABASE_URL=postgres://…).")
