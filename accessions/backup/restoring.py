@@ -75,12 +75,15 @@ def _differences(bag: bagit.Bag) -> list[str]:
     return problems
 
 
-def _storage_holds_files(storage) -> bool:
+def _storage_holds_files(storage, folder: str = "") -> bool:
+    # Folders alone do not count: a local storage keeps them when its files are deleted.
     try:
-        folders, files = storage.listdir("")
+        folders, files = storage.listdir(folder)
     except FileNotFoundError:
         return False
-    return bool(folders or files)
+    return bool(files) or any(
+        _storage_holds_files(storage, f"{folder}/{sub}" if folder else sub) for sub in folders
+    )
 
 
 def restore_archive(*, bag_path: Path, force: bool = False, progress: Progress | None = None):
