@@ -96,6 +96,7 @@ class BagWriter:
         with self._target(path).open("wb") as target:
             text = _HashingText(target)
             yield text
+            text.flush()
         self._record(path, text.digest.hexdigest(), text.size)
 
     def add_written(self, path: str) -> str:
@@ -160,16 +161,28 @@ class BagWriter:
 
 
 class _HashingText:
-    """A write-only text stream that encodes to UTF-8, hashes and counts what it writes."""
+    """A write-only text stream that encodes to UTF-8, hashes and counts what it writes.
+
+    Serializers write many short strings: they are gathered and written a megabyte at a time.
+    """
 
     def __init__(self, target):
         self.target = target
         self.digest = hashlib.sha256()
         self.size = 0
+        self._pending: list[str] = []
+        self._pending_length = 0
 
     def write(self, text: str) -> int:
-        data = text.encode("utf-8")
+        self._pending.append(text)
+        self._pending_length += len(text)
+        if self._pending_length >= CHUNK:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        data = "".join(self._pending).encode("utf-8")
+        self._pending, self._pending_length = [], 0
         self.digest.update(data)
         self.target.write(data)
         self.size += len(data)
-        return len(text)

@@ -1,5 +1,7 @@
 """export_archive: the database, every original scan and open-format copies, as one bag."""
 
+import csv
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from accessions.catalogue.models import (
 )
 from accessions.scans.models import Scan, ScanPage
 from accessions.scans.storage import scan_storage
-from accessions.transfer.exporting import STAFF_COLUMNS, csv_lines, json_chunks
+from accessions.transfer.exporting import STAFF_COLUMNS, csv_cells, iter_records, record_values
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +133,24 @@ def export_archive(
 def _write_open_formats(writer: BagWriter, alias: str, progress: Progress) -> int:
     records = Record.objects.using(alias).all()
     total = records.count()
-    with writer.text_file("catalogue/records.csv") as text:
-        for line in csv_lines(records, STAFF_COLUMNS):
-            text.write(line)
-    progress("records.csv", total, total)
-    with writer.text_file("catalogue/records.json") as text:
-        for chunk in json_chunks(records, STAFF_COLUMNS):
-            text.write(chunk)
-    progress("records.json", total, total)
+    # One pass over the records for both files: each pass costs the prefetches again.
+    with (
+        writer.text_file("catalogue/records.csv") as csv_text,
+        writer.text_file("catalogue/records.json") as json_text,
+    ):
+        rows = csv.writer(csv_text, lineterminator="\r\n")
+        rows.writerow(STAFF_COLUMNS)
+        json_text.write("[")
+        separator = "\n"
+        for done, record in enumerate(iter_records(records), start=1):
+            values = record_values(record, STAFF_COLUMNS)
+            rows.writerow(csv_cells(values))
+            json_text.write(separator + json.dumps(values, ensure_ascii=False))
+            separator = ",\n"
+            if done % 10_000 == 0:
+                progress("records", done, total)
+        json_text.write("\n]\n")
+    progress("records", total, total)
     tables = open_tables()
     for done, model in enumerate(tables, start=1):
         rows = model.objects.using(alias).order_by("pk").iterator(chunk_size=1000)
