@@ -90,6 +90,13 @@ def restore_archive(*, bag_path: Path, force: bool = False, progress: Progress |
     """Restore the database and scans from a valid bag into an empty archive."""
     progress = progress or (lambda stage, done, total: None)
     bag_path = Path(bag_path).resolve()
+    links = [path for path in (bag_path / "data").rglob("*") if path.is_symlink()]
+    if links:
+        # A link would bring in a file from outside the bag, wherever it points.
+        raise BagInvalid(
+            f"{bag_path} is not a valid bag: it holds symbolic links",
+            [f"{link.relative_to(bag_path)} is a symbolic link" for link in links],
+        )
     bag = validate_bag(bag_path)
     progress("validated", 1, 1)
     dump = bag_path / "data" / DUMP_NAMES[vendor()]

@@ -89,6 +89,17 @@ def test_a_bag_whose_file_grew_or_went_missing_is_refused_naming_each(bag, elsew
         assert not holds_records() and storage_is_empty()
 
 
+def test_a_bag_with_a_symbolic_link_is_refused_before_anything_is_read(bag, tmp_path, elsewhere):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the archive")
+    (bag / "data/scans/originals/leak.jpg").symlink_to(secret)
+    with elsewhere():
+        with pytest.raises(CommandError, match="symbolic links") as refused:
+            restore(bag)
+        assert "DAMAGED: data/scans/originals/leak.jpg is a symbolic link" in refused.value.stderr
+        assert not holds_records() and storage_is_empty()
+
+
 def test_restoring_onto_a_database_that_holds_records_needs_force(bag):
     Record.objects.filter(title="The draft telegram").update(title="Edited after the backup")
     with pytest.raises(CommandError, match="The database holds records"):
