@@ -109,7 +109,8 @@ def export_archive(
         with database_snapshot(writer.payload_path(dump)) as alias:
             writer.add_written(dump)
             progress("database", 1, 1)
-            report.records = _write_open_formats(writer, alias, progress)
+            report.records = _write_records(writer, alias, progress)
+            _write_tables(writer, alias, progress)
             _copy_originals(writer, alias, previous, destination, report, progress)
             if with_derivatives:
                 _copy_derivatives(writer, alias, previous, destination, report, progress)
@@ -130,7 +131,8 @@ def export_archive(
     return report
 
 
-def _write_open_formats(writer: BagWriter, alias: str, progress: Progress) -> int:
+def _write_records(writer: BagWriter, alias: str, progress: Progress) -> int:
+    """records.csv and records.json, as the staff export writes them; the number of records."""
     records = Record.objects.using(alias).all()
     total = records.count()
     # One pass over the records for both files: each pass costs the prefetches again.
@@ -138,19 +140,23 @@ def _write_open_formats(writer: BagWriter, alias: str, progress: Progress) -> in
         writer.text_file("catalogue/records.csv") as csv_text,
         writer.text_file("catalogue/records.json") as json_text,
     ):
-        rows = csv.writer(csv_text, lineterminator="\r\n")
-        rows.writerow(STAFF_COLUMNS)
+        csv_rows = csv.writer(csv_text, lineterminator="\r\n")
+        csv_rows.writerow(STAFF_COLUMNS)
         json_text.write("[")
         separator = "\n"
         for done, record in enumerate(iter_records(records), start=1):
             values = record_values(record, STAFF_COLUMNS)
-            rows.writerow(csv_cells(values))
+            csv_rows.writerow(csv_cells(values))
             json_text.write(separator + json.dumps(values, ensure_ascii=False))
             separator = ",\n"
             if done % 10_000 == 0:
                 progress("records", done, total)
         json_text.write("\n]\n")
     progress("records", total, total)
+    return total
+
+
+def _write_tables(writer: BagWriter, alias: str, progress: Progress) -> None:
     tables = open_tables()
     for done, model in enumerate(tables, start=1):
         rows = model.objects.using(alias).order_by("pk").iterator(chunk_size=1000)
@@ -160,7 +166,6 @@ def _write_open_formats(writer: BagWriter, alias: str, progress: Progress) -> in
         with writer.text_file(f"catalogue/tables/{model._meta.db_table}.jsonl") as text:
             serializers.serialize("jsonl", rows, stream=text, fields=columns)
         progress("catalogue tables", done, len(tables))
-    return total
 
 
 def _reused(writer, previous: dict, destination: Path, path: str, checksum: str) -> bool:
