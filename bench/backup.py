@@ -271,9 +271,10 @@ def main():
     print(f"\nRecords: {records}; scans: {args.scans}; bag payload {payload / 1e6:.0f} MB")
     print(f"{'operation':28} {'s':>7} {'records/s':>10} {'MB/s':>7} {'peak RSS MB':>12}")
     for name, seconds, size, rss in rows:
+        peak = "-" if rss != rss else f"{rss:.0f}"  # not measured for the plain programs
         print(
             f"{name:28} {seconds:7.1f} {records / seconds:10.0f} {size / 1e6 / seconds:7.1f} "
-            f"{rss:12.0f}"
+            f"{peak:>12}"
         )
     print(
         f"export_archive / (pg_dump + cp): {rows[0][1] / rows[3][1]:.1f}x the time; "
