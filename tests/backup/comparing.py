@@ -63,10 +63,13 @@ def stored_originals() -> dict[str, str]:
     return found
 
 
-def public_pages(client, record_ids) -> dict[str, tuple[int, bytes]]:
+SEARCHES = ("/search/", "/search/?q=telegram", "/search/?q=telegram&page=2")
+
+
+def public_pages(client, record_ids, searches=SEARCHES) -> dict[str, tuple[int, bytes]]:
     """Status and body of the home, search and record pages and the records' scan images."""
     cache.clear()
-    urls = ["/", "/search/", "/search/?q=telegram", "/search/?q=telegram&page=2"]
+    urls = ["/", *searches]
     urls += [f"/document/{record_id}/" for record_id in record_ids]
     urls += [f"/iiif/{record_id}/manifest.json" for record_id in record_ids]
     found = {}
