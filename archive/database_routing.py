@@ -61,7 +61,9 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         state = _public_read.get()
         if state is None:
-            return DEFAULT_DB_ALIAS
+            # No opinion: Django reads related rows from the database their instance came
+            # from (a backup's snapshot, say), and everything else from the primary.
+            return None
         if state.replica_ok is None:
             # Checked at the request's first read only, so a page served whole from the
             # cache opens no connection to the replica.

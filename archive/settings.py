@@ -342,6 +342,8 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         # RQ's worker sets up its own handler; its records go through ours instead.
         "rq.worker": {"handlers": [], "propagate": True},
+        # The bagit library logs a line for every file it checks.
+        "bagit": {"level": "WARNING"},
     },
 }
 

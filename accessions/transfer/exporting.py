@@ -81,8 +81,12 @@ def csv_lines(records: QuerySet, columns: tuple[str, ...]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(columns)
     for record in iter_records(records):
-        values = record_values(record, columns)
-        yield writer.writerow([_cell(value) for value in values.values()])
+        yield writer.writerow(csv_cells(record_values(record, columns)))
+
+
+def csv_cells(values: dict) -> list[str]:
+    """One record's export values as CSV cells, multi-values joined, formulas guarded."""
+    return [_cell(value) for value in values.values()]
 
 
 def _cell(value) -> str:
