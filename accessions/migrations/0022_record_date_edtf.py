@@ -14,17 +14,40 @@ import accessions.catalogue.dates
 # a pure function of the text.
 from accessions.catalogue.dates import parse_document_date
 
+# Texts per UPDATE: each statement reads the records once, joined to this many pairs
+# (two parameters each, within SQLite's limit of 32,766).
+PAIRS_PER_STATEMENT = 10_000
+
 
 def fill_edtf(apps, schema_editor):
     Record = apps.get_model("accessions", "Record")
-    # One UPDATE per distinct date text: archives repeat few of them across many records.
-    texts = Record.objects.exclude(date_text="").values_list("date_text", flat=True).distinct()
+    # order_by(): the model's ordering would make every (date text, order key) distinct.
+    texts = (
+        Record.objects.exclude(date_text="")
+        .order_by()
+        .values_list("date_text", flat=True)
+        .distinct()
+    )
+    pairs = []
     for text in texts.iterator():
         try:
-            edtf = parse_document_date(text).edtf
+            pairs.append((text, parse_document_date(text).edtf))
         except ValidationError:
             continue  # saved before validation existed; staff see it when they next edit
-        Record.objects.filter(date_text=text).update(date_edtf=edtf)
+    # Archives repeat a date text across records but hold thousands of distinct ones (every
+    # day of a decade): an UPDATE per text would read the whole table once per text. Joined
+    # to a list of (text, EDTF) pairs, one statement reads it once.
+    connection = schema_editor.connection
+    table = connection.ops.quote_name(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), PAIRS_PER_STATEMENT):
+            chunk = pairs[start : start + PAIRS_PER_STATEMENT]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET date_edtf = pairs.column2 FROM (VALUES {values}) AS pairs "
+                f"WHERE {table}.date_text = pairs.column1",
+                [part for pair in chunk for part in pair],
+            )
 
 
 class Migration(migrations.Migration):
