@@ -50,8 +50,9 @@ from django.test import Client  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from accessions.models import Language, Record  # noqa: E402
-from accessions.search.counting import EXACT_COUNT_LIMIT  # noqa: E402
+from accessions.search.counting import EXACT_COUNT_LIMIT, value_counts  # noqa: E402
 from accessions.search.engine import run_search  # noqa: E402
+from accessions.search.facets import FACETS_BY_PARAM, lookup_values  # noqa: E402
 from accessions.search.filters import SearchFilter  # noqa: E402
 from accessions.search.indexing import PG_CONFIG  # noqa: E402
 from accessions.search.keywords import STOPWORDS  # noqa: E402
@@ -546,36 +547,56 @@ def time_engine(query) -> float:
 
 
 def plain_best(query: str, limit: int = 20) -> list[int]:
-    """The true best page of a search by relevance, the plain way: every match ranked at once,
-    with the engine's own score and tie order, but none of its plan."""
+    """The true best page of a search by relevance, the plain way: every match ranked at once
+    by the engine's order (accessions/search/relevance.py), written out here in SQL of its
+    own, with none of the engine's plan."""
     search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
     assert search_filter.is_valid()
     keywords = search_filter.keywords
     inner_sql, params = search_filter.qs.order_by().values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
-        sql = (
-            "SELECT record_id FROM accessions_searchentry WHERE record_id IN "
-            f"({inner_sql}) ORDER BY ts_rank(document, websearch_to_tsquery(%s, %s)) DESC, "
-            "record_id LIMIT %s"
-        )
-        params = [*params, PG_CONFIG, keywords.as_websearch(), limit]
+        in_title = "e.title_document @@ websearch_to_tsquery(%s, %s)"
+        title_params = [PG_CONFIG, keywords.positive_websearch()]
     else:
-        sql = (
-            "SELECT f.rowid FROM search_fts f WHERE search_fts MATCH %s AND f.rowid IN "
-            f"({inner_sql}) ORDER BY bm25(search_fts, 10.0, 4.0, 1.0, 1.0, 0.2), "
-            "f.rowid LIMIT %s"
-        )
-        params = [keywords.fts5_positive(), *params, limit]
+        in_title = "e.record_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+        title_params = [f"title : ({keywords.fts5_positive()})"]
+    sql = (
+        f"SELECT record_id FROM (SELECT e.record_id, e.date_start, e.date_end, "
+        f"CASE WHEN {in_title} THEN 0 ELSE 1 END AS tier, LENGTH(e.sort_title) AS length "
+        f"FROM accessions_searchentry e WHERE e.record_id IN ({inner_sql})) ranked "
+        "ORDER BY tier, CASE WHEN tier = 0 THEN length ELSE 0 END, date_start NULLS LAST, "
+        "date_end NULLS LAST, record_id LIMIT %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*title_params, *params, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def exact_facet_errors(query: str, result) -> list[float]:
+    """The error of each facet count the page shows as an estimate, against its exact count
+    (over the matches less the group's own filters, as the engine counts)."""
+    search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    errors = []
+    for group in result.facets:
+        if group.param not in result.estimated_groups:
+            continue
+        definition = FACETS_BY_PARAM[group.param]
+        exact = value_counts(search_filter.queryset_without(group.param), definition.facet)
+        labels = lookup_values({definition: [value.key for value in group.values]}, by="key")
+        for value in group.values:
+            label = labels.get((definition.facet.value, value.key))
+            true = exact.get(label.id, 0) if label else 0
+            if true > EXACT_COUNT_LIMIT:
+                errors.append(abs(value.count - true) / true)
+    return errors
 
 
 def check_relevance_and_counts(mix) -> None:
     """Per class: the share of the true best 20 on the engine's first page (relevance pages),
     and each estimated total against the exact count."""
     print(f"\n{'class':24} {'best 20 on page 1':>18} {'estimated':>10} {'error median/max':>17}")
-    errors_everywhere = []
+    errors_everywhere, facet_errors = [], []
     for name, queries in mix.items():
         shares, errors = [], []
         # The same words in date order are estimated past the limit too: check them as well.
@@ -592,6 +613,7 @@ def check_relevance_and_counts(mix) -> None:
                 exact = search_filter.qs.count()
                 errors.append(abs(result.total - exact) / exact)
                 print(f"    {query[:50]:50} about {result.total:>9,} exact {exact:>9,}")
+                facet_errors += exact_facet_errors(query, result)
         errors_everywhere += errors
         share = f"{100 * statistics.mean(shares):.0f} %" if shares else "-"
         spread = (
@@ -602,6 +624,14 @@ def check_relevance_and_counts(mix) -> None:
         within = sum(error <= ESTIMATE_ERROR for error in errors_everywhere)
         print(
             f"Estimates within ±{100 * ESTIMATE_ERROR:.0f} %: {within} of {len(errors_everywhere)}"
+        )
+    if facet_errors:
+        within = sum(error <= ESTIMATE_ERROR for error in facet_errors)
+        print(
+            f"Estimated facet counts past {EXACT_COUNT_LIMIT:,} within ±"
+            f"{100 * ESTIMATE_ERROR:.0f} %: {within} of {len(facet_errors)} "
+            f"(median error {100 * statistics.median(facet_errors):.1f} %, "
+            f"max {100 * max(facet_errors):.1f} %)"
         )
 
 

@@ -1,14 +1,15 @@
-"""Counting for the search: capped counts, facet counts, the kept totals, and the sample.
+"""Counting for the search: capped counts, facet counts, the kept totals, and the samples.
 
-Past EXACT_COUNT_LIMIT matches the search estimates from a sample of about SAMPLE_SIZE
-entries, evenly spread by primary key; run_search (engine.py) decides what to count how.
+Up to EXACT_COUNT_LIMIT matches everything is counted exactly. Past it, each count is
+estimated from a sample of its own matches, sized for the error the estimate may have
+(see "How estimates are sized" below); run_search (engine.py) decides what to count how.
 """
 
+import math
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F
 
 from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE
 from accessions.search.models import (
@@ -18,14 +19,29 @@ from accessions.search.models import (
     SearchFacet,
     SearchFacetTotal,
 )
+from accessions.search.relevance import CANDIDATE_ORDER
 
-# Past this many matches, counting them all (and every facet row of each) costs more than a
-# page is worth: the total and the facet counts are estimated from a sample of about
-# SAMPLE_SIZE entries and shown as "about N", and relevance ranks only the first
-# EXACT_COUNT_LIMIT matches the index yields.
-EXACT_COUNT_LIMIT = 3000
-SAMPLE_SIZE = 2000
-# Facet number of the sample's own row in the facet-count query: (0, stride, matches).
+# Up to this many matches, the total and every facet count are exact. Past it they are
+# estimated and shown as "about N".
+EXACT_COUNT_LIMIT = 10_000
+
+# How estimates are sized. An estimate counts the matches among the entries whose pk is a
+# multiple of a stride (a power of two), and multiplies by the stride. With h sampled
+# matches its relative error is within 1.96 / sqrt(h) nineteen times in twenty (the sample
+# is a binomial draw of the matches), so ±5 % needs h >= (1.96 / 0.05)² = 1,537: the stride
+# is chosen to expect SAMPLE_HITS = 2,000 of them. It is chosen from a coarse sample first
+# (every COARSE_STRIDE-th entry): from its c matches, (c - 2·sqrt(c)) · COARSE_STRIDE is a
+# lower bound of the matches (97.7 % of the time), and the stride is the largest power of
+# two that still expects SAMPLE_HITS matches at that bound. A count past the limit reads
+# a few thousand of its matches whatever its size; one just past it is counted exactly.
+ESTIMATE_ERROR = 0.05
+SAMPLE_HITS = 2000
+COARSE_STRIDE = 1024  # at most models.SAMPLE_LEVELS_UP_TO
+# A group whose coarse sample holds at least this many matches is past the exact-count
+# limit beyond doubt: within the limit, the coarse sample expects fewer than 10 at a
+# million records, and seeing 25 or more is a chance below one in twenty thousand.
+SURELY_PAST_HITS = 25
+# Facet number of the row carrying a search's estimated total among the facet-count rows.
 SAMPLE_ROW = 0
 
 
@@ -52,39 +68,11 @@ FTS_ROW_HAS_ENTRY = (
 @dataclass
 class RankedPage:
     """A page of entries by relevance, asked of capped_counts (PostgreSQL): `candidates` is
-    the (SQL, parameters) of (candidate, rank) rows of the matching entries, without limit."""
+    the (SQL, parameters) of relevance.candidates_sql's rows of the matching entries."""
 
     candidates: tuple[str, list]
     offset: int
     limit: int
-
-
-@dataclass
-class SampleRows:
-    """The sampled entries' keys, each with whether it passes each active filter
-    (PostgreSQL): the SQL and parameters of a CTE to be named `sample`."""
-
-    sql: str
-    params: list
-    names: list[str]
-
-    @classmethod
-    def of(cls, search_filter) -> "SampleRows":
-        names = search_filter.active_filter_names()
-        passes = {f"passes_{name}": search_filter.condition(name) for name in names}
-        sample = (
-            SearchEntry.objects.filter(_in_sample())
-            .annotate(**passes)
-            .values("keys", *passes)
-            .order_by()
-        )
-        sql, params = sample.query.sql_with_params()
-        return cls(sql, list(params), names)
-
-    def passing(self, without=()) -> str:
-        """SQL: whether a row of `sample` passes the filters, less those named."""
-        kept = [f'sample."passes_{name}"' for name in self.names if name not in without]
-        return " AND ".join(kept) or "TRUE"
 
 
 def capped_counts(
@@ -94,7 +82,7 @@ def capped_counts(
     sized=(),
     extra=(),
     page: RankedPage | None = None,
-    sample: SampleRows | None = None,
+    coarse=None,
 ) -> tuple[int, list, list, list[int] | None]:
     """How many entries the main source matches, counting no further than `cap`, and then
     each (source, filters it leaves out) of `sized` the same way, and each (source, cap) of
@@ -105,46 +93,55 @@ def capped_counts(
     (None otherwise): past it, everything is estimated anyway, and the database skips their
     subqueries. With `page`, its candidates replace the main source: the same entries the
     count reads are ranked, and the best of them make the page, so that one reading of a
-    word's matches serves both (ts_rank reads each match's document: past the cap, the
-    page ranks the capped candidates only). Returns (main count, sized counts, extra
-    counts, the page's pks or None).
+    word's matches serves both. Returns (main count, sized counts, extra counts, the page's
+    pks or None); the page is None past the limit, where relevance.page_by_tiers makes it.
 
-    With `sample` (PostgreSQL), a sized source that the sample already shows far past the
-    limit is not counted (None): see _surely_past_the_limit.
+    With `coarse`, a function giving the (SQL, parameters) of the coarse sample of the
+    entries without some filters, a source that its coarse sample already shows past the
+    limit is not counted: the main count is then `cap`, a sized one None (see
+    _surely_past_the_limit).
     """
     sized, extra = list(sized), list(extra)
+    ctes, params = [], []
     if page is None:
-        main_sql, params = _capped_sql(main, cap)
-        counted = f"SELECT {main_sql} AS main"
+        inner, inner_params = _capped_sql(main, cap)
     else:
-        candidates_sql, params = page.candidates
-        counted = "SELECT COUNT(*) AS main FROM candidates"
-        params = [*params, max(cap, page.offset + page.limit)]
+        candidates_sql, candidates_params = page.candidates
+        ctes.append(f"candidates AS MATERIALIZED ({candidates_sql} LIMIT %s)")
+        params += [*candidates_params, max(cap, page.offset + page.limit)]
+        inner, inner_params = "(SELECT COUNT(*) FROM candidates)", []
+    if coarse is not None:
+        # A count its coarse sample shows far past the limit is not counted up to it: the
+        # database then never reads the capped matches (nor ranks them).
+        surely, surely_params = _surely_past_the_limit(coarse(()))
+        counted = f"SELECT CASE WHEN {surely} THEN %s ELSE {inner} END AS main"
+        params += [*surely_params, cap, *inner_params]
+    else:
+        counted = f"SELECT {inner} AS main"
+        params += inner_params
+    # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
+    ctes.append(f"counted AS MATERIALIZED ({counted})")
     columns = ["counted.main"]
     column_params = []
     for source, without in sized:
-        unless = "FALSE" if sample is None else _surely_past_the_limit(sample, without)
+        unless, unless_params = "FALSE", []
+        if coarse is not None:
+            unless, unless_params = _surely_past_the_limit(coarse(without))
         sql, source_params = _capped_sql(source, cap)
         columns.append(f"CASE WHEN counted.main <= %s AND NOT {unless} THEN {sql} END")
-        column_params += [EXACT_COUNT_LIMIT, *source_params]
+        column_params += [EXACT_COUNT_LIMIT, *unless_params, *source_params]
     for source, extra_cap in extra:
         sql, source_params = _capped_sql(source, extra_cap)
         columns.append(sql)
         column_params += source_params
-    # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
-    ctes = [f"counted AS MATERIALIZED ({counted})"]
-    if page is not None:
-        ctes.insert(0, f"candidates AS MATERIALIZED ({candidates_sql} LIMIT %s)")
-    if sample is not None:
-        ctes.insert(0, f"sample AS MATERIALIZED ({sample.sql})")
-        params = [*sample.params, *params]
     statement = f"WITH {', '.join(ctes)} "
     if page is not None:
+        # Past the limit the candidates are only the first the index gave: no page from them.
         columns.append(
-            "ARRAY(SELECT candidate FROM candidates ORDER BY rank DESC, candidate "
-            "LIMIT %s OFFSET %s)"
+            f"CASE WHEN counted.main <= %s THEN ARRAY(SELECT candidate FROM candidates "
+            f"ORDER BY {CANDIDATE_ORDER} LIMIT %s OFFSET %s) END"
         )
-        column_params += [page.limit, page.offset]
+        column_params += [EXACT_COUNT_LIMIT, page.limit, page.offset]
     with connection.cursor() as cursor:
         cursor.execute(
             f"{statement}SELECT {', '.join(columns)} FROM counted", [*params, *column_params]
@@ -154,20 +151,12 @@ def capped_counts(
     return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :], page_pks
 
 
-# A facet group whose filters the sample shows in more than SURELY_PAST times the exact-count
-# limit, from at least SURELY_PAST_HITS sampled entries, is past the limit beyond doubt: if it
-# were within it, the sample would expect a quarter as many hits (fewer than 6 at a million
-# records), and seeing 24 or more is a chance below one in a million. It is estimated without
-# counting its matches up to the limit, which read up to EXACT_COUNT_LIMIT rows each.
-SURELY_PAST = 4
-SURELY_PAST_HITS = 20
-
-
-def _surely_past_the_limit(sample: SampleRows, without) -> str:
-    return (
-        f"(SELECT COUNT(*) >= {SURELY_PAST_HITS} AND COUNT(*) * COALESCE({stride_sql()}, 1) "
-        f"> {SURELY_PAST * EXACT_COUNT_LIMIT} FROM sample WHERE {sample.passing(without)})"
-    )
+def _surely_past_the_limit(coarse_sample) -> tuple[str, list]:
+    """SQL (and parameters): whether a coarse sample shows its count past the limit beyond
+    doubt (see SURELY_PAST_HITS); such a count is estimated without counting its matches up
+    to the limit, which reads EXACT_COUNT_LIMIT rows."""
+    sql, params = coarse_sample
+    return f"((SELECT COUNT(*) FROM ({sql}) coarse) >= {SURELY_PAST_HITS})", list(params)
 
 
 def _capped_sql(source, cap: int) -> tuple[str, list]:
@@ -246,80 +235,87 @@ def published_total() -> int:
     return row.count if row else 0
 
 
-def stride_sql() -> str:
-    """SQL for one in how many entries the sample keeps, from the kept published total.
+def coarse_hits_for(stride: int) -> int:
+    """The fewest matches a coarse sample must hold for `stride` to expect SAMPLE_HITS
+    matches at the lower bound (c - 2·sqrt(c)) · COARSE_STRIDE of the count."""
+    needed = stride * SAMPLE_HITS / COARSE_STRIDE
+    hits = math.ceil(needed)
+    while hits - 2 * math.sqrt(hits) < needed:
+        hits += 1
+    return hits
 
-    PostgreSQL rounds it to the nearest power of two (in proportion), so that the sample is
-    the entries of a few slots of the sample-slot index (see _in_sample): between 0.7 and
-    1.4 times SAMPLE_SIZE entries. SQLite keeps the plain quotient.
+
+def _stride_case() -> str:
+    """SQL: the stride of a sample, from `c`, the matches its coarse sample holds."""
+    cases = []
+    stride = COARSE_STRIDE
+    while stride > 1:
+        cases.append(f"WHEN c >= {coarse_hits_for(stride)} THEN {stride}")
+        stride //= 2
+    return f"CASE {' '.join(cases)} ELSE 1 END" if cases else "1"
+
+
+def coarse_sample(search_filter, without=()) -> tuple[str, list]:
+    """(SQL, parameters) of the pks of the coarse sample of the entries matching the
+    filters less those named: every COARSE_STRIDE-th entry."""
+    coarse = search_filter.sampled_queryset_without(*without, stride_sql=str(COARSE_STRIDE))
+    return coarse.order_by().values("pk").query.sql_with_params()
+
+
+def estimated_counts(search_filter, facets, without, number: int, *, total: bool):
+    """(SQL, parameters) of the estimated counts of the facets' values over the entries
+    matching the filters less those named, as (facet, value, count) rows, and with `total`
+    a (SAMPLE_ROW, 0, estimated matches) row: each count of the sample times its stride.
+
+    The stride is chosen in the same statement from the coarse sample (see "How estimates
+    are sized"); `number` names the statement's own common table expressions, so that
+    several estimates can go in one UNION.
     """
-    table = SearchFacetTotal._meta.db_table
+    coarse_sql, coarse_params = coarse_sample(search_filter, without)
+    name = f"stride_{number}"
+    stride = f"(SELECT s FROM {name})"
+    ctes = [
+        f"{name} AS MATERIALIZED (SELECT {_stride_case()} AS s FROM "
+        f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
+    ]
+    params = list(coarse_params)
+    sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
+    total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
+    parts = []
     if connection.vendor == "postgresql":
-        return (
-            f"(SELECT 1::bigint << GREATEST(0, ROUND(LOG(2, GREATEST(count, 1)::numeric "
-            f"/ {SAMPLE_SIZE})))::int FROM {table} WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
-        )
-    return (
-        f"(SELECT MAX(1, count / {SAMPLE_SIZE}) FROM {table} "
-        f"WHERE facet = {ENTRIES_TOTAL} AND value = 0)"
+        # The sample is read once for its keys and its size.
+        sample_sql, sample_params = (
+            sample.order_by().annotate(entry_keys=F("keys")).values("entry_keys")
+        ).query.sql_with_params()
+        ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
+        params += sample_params
+        if facets:
+            counts = _unnested_key_counts(f"sample_{number}", "entry_keys", facets)
+            parts.append((f"SELECT facet, value, count * {stride} AS count FROM ({counts}) c", []))
+        if total:
+            parts.append((f"{total_row} FROM sample_{number}", []))
+    else:
+        if facets:
+            counts_sql, counts_params = facet_counts(sample, facets).query.sql_with_params()
+            scaled = f"SELECT facet, value, count * {stride} AS count FROM ({counts_sql}) c"
+            parts.append((scaled, list(counts_params)))
+        if total:
+            total_sql, total_params = sample.order_by().values("pk").query.sql_with_params()
+            parts.append((f"{total_row} FROM ({total_sql}) t", list(total_params)))
+    sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(
+        f"SELECT * FROM ({part}) part_{index}" for index, (part, _) in enumerate(parts)
     )
-
-
-def sample_of(search_filter, *without: str):
-    """The entries matching the filters (less those named) whose pk is a multiple of the
-    stride, on SQLite: about SAMPLE_SIZE of the archive, evenly spread.
-
-    A fixed rule keeps the estimate the same from request to request. Each filter's
-    subquery keeps only the multiples itself, so that a common word's thousands of FTS5
-    matches are never collected just to be dropped. (PostgreSQL: see _shared_sample_sql.)
-    """
-    return search_filter.sampled_queryset_without(
-        *without, stride_sql=f"COALESCE({stride_sql()}, 1)"
-    )
-
-
-# The modulus of the sample-slot index on PostgreSQL (migration 0015): a stride that divides
-# it keeps the entries of every stride-th slot.
-SAMPLE_SLOTS = 4096
-
-
-def _in_sample():
-    """Whether an entry is in the sample, on PostgreSQL: its pk is a multiple of the stride.
-
-    The slots (pk modulo SAMPLE_SLOTS) that a power-of-two stride keeps are looked up in
-    their index, and their entries read in the table's order: one page each, where a lookup
-    of each pk also read the primary key's pages. Past SAMPLE_SLOTS, the stride's own test
-    keeps a part of slot 0.
-    """
-    column = f"{connection.ops.quote_name(SearchEntry._meta.db_table)}.record_id"
-    stride = f"COALESCE({stride_sql()}, 1)"
-    return RawSQL(
-        f"({column} %% {SAMPLE_SLOTS}) = ANY(ARRAY(SELECT generate_series(0, "
-        f"{SAMPLE_SLOTS - 1}, LEAST({stride}, {SAMPLE_SLOTS})))) AND {column} %% {stride} = 0",
-        [],
-        output_field=BooleanField(),
-    )
-
-
-def sample_row(sampled_entries):
-    """(SAMPLE_ROW, stride, matches in the sample) in the shape of the facet-count rows."""
-    return (
-        sampled_entries.order_by()
-        .annotate(
-            facet=Value(SAMPLE_ROW),
-            value=RawSQL(f"COALESCE({stride_sql()}, 1)", []),
-        )
-        .values("facet", "value")
-        .annotate(count=Count("*"))
-        .values("facet", "value", "count")
-    )
+    for _, part_params in parts:
+        params += part_params
+    return sql, params
 
 
 def rounded(number: int) -> int:
-    """An estimate to two significant figures: more digits would claim a precision it lacks."""
-    if number < 100:
+    """An estimate to three significant figures: more digits would claim a precision it
+    lacks, and two would add up to 5 % of error of their own."""
+    if number < 1000:
         return number
-    return round(number, 2 - len(str(number)))
+    return round(number, 3 - len(str(number)))
 
 
 def union_all(parts) -> tuple[str, list]:
@@ -337,36 +333,6 @@ def union_all(parts) -> tuple[str, list]:
         sqls.append(f"SELECT * FROM ({sql}) part_{number}")
         params += part_params
     return " UNION ALL ".join(sqls), params
-
-
-def sampled_counts(search_filter, parts) -> list:
-    """The counts of each part, (facets, filters left out), over the sample, and the sample
-    row, as parts for union_all.
-
-    On PostgreSQL one reading of the sample serves every part: each sampled entry's keys
-    come with whether it passes each filter, and each part counts the entries passing the
-    filters it keeps. The sample itself is read through the sample-slot index (_in_sample).
-    """
-    if connection.vendor == "postgresql":
-        return [_shared_sample_sql(search_filter, parts)]
-    counted = [
-        facet_counts(sample_of(search_filter, *without), facets) for facets, without in parts
-    ]
-    return [*counted, sample_row(sample_of(search_filter))]
-
-
-def _shared_sample_sql(search_filter, parts) -> tuple[str, list]:
-    sample = SampleRows.of(search_filter)
-    counts = [
-        _unnested_key_counts("sample", "keys", facets, sample.passing(without))
-        for facets, without in parts
-    ]
-    counts.append(
-        f"SELECT {SAMPLE_ROW} AS facet, COALESCE({stride_sql()}, 1) AS value, "
-        f"COUNT(*) FILTER (WHERE {sample.passing()}) AS count FROM sample"
-    )
-    sql = f"WITH sample AS MATERIALIZED ({sample.sql}) " + " UNION ALL ".join(counts)
-    return sql, sample.params
 
 
 def _unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -> str:

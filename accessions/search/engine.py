@@ -8,17 +8,15 @@ the count, and a facet group counted under the words alone takes one more query 
 words' estimate, see _sized_groups); one facet value alone is counted by its kept total.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F
 from django.http import QueryDict
 
 from accessions.catalogue.models import Record
-from accessions.search import counting
+from accessions.search import counting, relevance
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.filters import SearchFilter
 from accessions.search.hits import page_hits
-from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.models import Facet, SearchEntry
 from accessions.search.results import (
     ActiveFilter,
@@ -74,6 +72,7 @@ def run_search(
     # against its entry, without collecting the matches into a list of entries first.
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
+    total_is_capped = False
     offset = (result.page_number - 1) * page_size
     page_pks = None
     if not active:
@@ -91,21 +90,24 @@ def run_search(
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        ranked_page, sample = None, None
+        ranked_page, coarse = None, None
         if connection.vendor == "postgresql":
             if sort == "relevance":
-                ranked_page = counting.RankedPage(_ranked(entries, keywords), offset, page_size)
-            if sized:
-                # The sample, read through its index, tells a group far past the limit
-                # without counting its matches up to it.
-                sample = counting.SampleRows.of(search_filter)
+                candidates = relevance.candidates_sql(entries, keywords)
+                ranked_page = counting.RankedPage(candidates, offset, page_size)
+
+            # A coarse sample, read through its index, tells a count far past the limit
+            # without counting its matches up to it.
+            def coarse(without):
+                return counting.coarse_sample(search_filter, without)
+
         result.total, sizes, extra_counts, page_pks = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
             sized=[(search_filter.queryset_without(*own), own) for _, own in sized],
             extra=extra,
             page=ranked_page,
-            sample=sample,
+            coarse=coarse,
         )
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
@@ -113,6 +115,7 @@ def run_search(
             search_filter.keyword_matches = extra_counts[0]
             entries = search_filter.queryset_without()
         result.estimated = result.total > counting.EXACT_COUNT_LIMIT
+        total_is_capped = result.estimated
         # A group goes uncounted (None) when the search itself is estimated.
         sampled_groups = surely_large | {
             param
@@ -130,9 +133,8 @@ def run_search(
             offset,
             page_size,
             bounded=result.estimated,
-            fts_alone=fts_alone,
         )
-    _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups)
+    _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped)
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
@@ -308,9 +310,7 @@ def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[in
     return [pk for pk, _ in both[offset:end]]
 
 
-def _page_pks(
-    entries, keywords, sort, offset, limit, *, bounded=False, fts_alone=False
-) -> list[int]:
+def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[int]:
     """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
     with the count (see counting.RankedPage)."""
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
@@ -318,45 +318,19 @@ def _page_pks(
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
-    # As on PostgreSQL (see RankedPage), a search past the exact-count limit ranks a bounded
-    # set of matches (never fewer than the page needs): bm25 over every match of a common
-    # word costs more than the rest of the request.
-    bound = f"LIMIT {max(counting.EXACT_COUNT_LIMIT, offset + limit)}" if bounded else ""
-    # FTS5 ranks its own matches fastest; the filtered entries narrow them by rowid. When
-    # other filters narrow, the bound applies to the filtered entries, which can then stop
-    # being collected early; "+rowid" keeps FTS5 from running the MATCH once per entry.
-    narrowing, narrowing_params = f"AND {counting.FTS_ROW_HAS_ENTRY}", []
-    if not fts_alone:
-        inner_sql, narrowing_params = entries.order_by().values("pk").query.sql_with_params()
-        narrowing, bound = f"AND +rowid IN ({inner_sql} {bound})", ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM (SELECT rowid, "
-            # OCR text (the last column) is machine-read and unchecked: it ranks lowest.
-            f"bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 1.0, 0.2) AS score "
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s {narrowing} {bound}) "
-            f"ORDER BY score, rowid LIMIT %s OFFSET %s",
-            [keywords.fts5_positive(), *narrowing_params, limit, offset],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    if bounded and connection.vendor == "postgresql":
+        return relevance.page_by_tiers(entries, keywords, offset, limit)
+    return relevance.page_of_all(entries, keywords, offset, limit)
 
 
-def _ranked(entries, keywords) -> tuple[str, list]:
-    """(SQL, parameters) of (candidate, rank) rows of the entries, by ts_rank on PostgreSQL."""
-    query = SearchQuery(keywords.as_websearch(), search_type="websearch", config=PG_CONFIG)
-    return (
-        entries.order_by()
-        .annotate(candidate=F("pk"), rank=SearchRank(F("document"), query))
-        .values("candidate", "rank")
-        .query.sql_with_params()
-    )
-
-
-def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) -> None:
+def _fill_facets(
+    result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped=False
+) -> None:
     """Count every facet in one query; each facet's counts ignore its own filter.
 
     The groups named in `sampled_groups` (and all but the kept totals when the search itself
-    is estimated) are counted on the sample.
+    is estimated) are estimated, each from a sample of its own matches; so is the total when
+    `total_is_capped` (its count stopped at the limit).
     """
     active = set(search_filter.active_filter_names())
     groups = _groups()
@@ -385,10 +359,14 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
-    if sampled_parts:
-        # With the sample row: how many entries of the sample match, which says what the
-        # sampled counts stand for.
-        querysets += counting.sampled_counts(search_filter, sampled_parts)
+    if total_is_capped and not any(without == () for _, without in sampled_parts):
+        sampled_parts.append(([], ()))
+    for number, (facets, without) in enumerate(sampled_parts):
+        querysets.append(
+            counting.estimated_counts(
+                search_filter, facets, without, number, total=total_is_capped and without == ()
+            )
+        )
     combined = counting.union_all(querysets) if querysets else None
     selected = {
         definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
@@ -396,26 +374,24 @@ def _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups) ->
     }
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
-    stride, sampled_matches = 1, 0
+    estimated_total = None
     if active:
         rows = counting.top_counts(combined, selected, facet_limit)
     else:
         rows = counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:
         if facet == counting.SAMPLE_ROW:
-            stride, sampled_matches = value, count
+            estimated_total = count
             continue
         counts.setdefault(facet, {})[value] = count
         value_counts[facet] = value_count
-    if result.estimated:
-        # Each sampled entry stands for `stride` entries; never below what was counted.
-        result.total = max(
-            counting.rounded(sampled_matches * stride), counting.EXACT_COUNT_LIMIT + 1
-        )
+    if estimated_total is not None:
+        # Never below what was counted.
+        result.total = max(counting.rounded(estimated_total), counting.EXACT_COUNT_LIMIT + 1)
     for facet in sampled_facets:
         by_value = counts.setdefault(facet, {})
         for value in by_value:
-            by_value[value] = counting.rounded(by_value[value] * stride)
+            by_value[value] = counting.rounded(by_value[value])
         # A chosen value the sample missed stays listed (and ticked), or the next submit of
         # the form would drop the filter.
         for value in selected.get(facet, ()):

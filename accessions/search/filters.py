@@ -11,14 +11,21 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import F, Func, IntegerField
+from django.db.models import BooleanField, F, Func, IntegerField
 from django.db.models.expressions import RawSQL
 
 from accessions.catalogue.parameters import PAGE_LIMIT, page_number
 from accessions.search.facets import FACETS, FACETS_BY_NUMBER, FACETS_BY_PARAM, lookup_values
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
-from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
+from accessions.search.models import (
+    FACET_KEY_BASE,
+    SAMPLE_LEVEL,
+    Facet,
+    SearchEntry,
+    SearchFacet,
+    facet_key,
+)
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
@@ -274,6 +281,8 @@ class SearchFilter(django_filters.FilterSet):
 
     @staticmethod
     def _keep_multiples(queryset, field: str, stride_sql: str):
+        if connection.vendor == "postgresql" and field == "pk":
+            return queryset.filter(_in_sample_level(stride_sql))
         stride = RawSQL(stride_sql, [], output_field=IntegerField())
         return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
@@ -345,6 +354,18 @@ class SearchFilter(django_filters.FilterSet):
         return [
             name for name, value in self.form.cleaned_data.items() if name in self.filters and value
         ]
+
+
+def _in_sample_level(stride_sql: str):
+    """Whether an entry's pk is a multiple of the stride (a power of two up to
+    SAMPLE_LEVELS_UP_TO), on PostgreSQL: it carries that sample level's key, which the GIN
+    index of the words and keys answers in the same scan (see models.SAMPLE_LEVEL)."""
+    return RawSQL(
+        f"{connection.ops.quote_name(SearchEntry._meta.db_table)}.keys && "
+        f"ARRAY[{SAMPLE_LEVEL * FACET_KEY_BASE} + ({stride_sql})]::integer[]",
+        [],
+        output_field=BooleanField(),
+    )
 
 
 def _chosen_total(labels) -> int:

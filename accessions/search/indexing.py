@@ -23,6 +23,8 @@ from accessions.catalogue.page_cache import forget_public_pages
 from accessions.scans.models import Scan, ScanPage
 from accessions.search.models import (
     FACET_KEY_BASE,
+    SAMPLE_LEVEL,
+    SAMPLE_LEVELS_UP_TO,
     Facet,
     SearchEntry,
     SearchFacet,
@@ -128,22 +130,35 @@ def _document_sql(t: dict) -> str:
 
 
 def _keys_sql(t: dict) -> str:
-    """SQL for a record's facet keys (PostgreSQL), from its facet rows, written before it."""
+    """SQL for a record's facet keys (PostgreSQL), from its facet rows, written before it,
+    and its sample-level keys (see models.SAMPLE_LEVEL)."""
     return (
         f"ARRAY(SELECT f.facet * {FACET_KEY_BASE} + f.value FROM {t['facet']} f "
-        f"WHERE f.entry_id = r.id ORDER BY 1)"
+        f"WHERE f.entry_id = r.id ORDER BY 1) || {sample_levels_sql('r.id')}"
+    )
+
+
+def sample_levels_sql(pk: str) -> str:
+    """SQL for the sample-level keys of the entry of record pk `pk` (PostgreSQL)."""
+    levels = SAMPLE_LEVELS_UP_TO.bit_length()  # strides 1, 2, 4, ... SAMPLE_LEVELS_UP_TO
+    return (
+        f"ARRAY(SELECT {SAMPLE_LEVEL * FACET_KEY_BASE} + (1 << g) FROM "
+        f"generate_series(0, {levels - 1}) g WHERE {pk} %% (1 << g) = 0)"
     )
 
 
 def _entry_insert(t: dict, document: str, source: str) -> str:
     """INSERT of the entries of the records in `source` (aliased r); on PostgreSQL their facet
     rows must be written first, for the keys."""
-    keys = _keys_sql(t) if connection.vendor == "postgresql" else "NULL"
+    postgresql = connection.vendor == "postgresql"
+    keys = _keys_sql(t) if postgresql else "NULL"
+    title = f"to_tsvector('{PG_CONFIG}', r.title)" if postgresql else "NULL"
     return (
         f"INSERT INTO {t['entry']} "
-        f"(record_id, date_start, date_end, sort_title, uploaded, document, keys) "
+        f"(record_id, date_start, date_end, sort_title, uploaded, document, title_document, "
+        f"keys) "
         f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
-        f"{document}, {keys} FROM {source}"
+        f"{document}, {title}, {keys} FROM {source}"
     )
 
 

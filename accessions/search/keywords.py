@@ -52,6 +52,10 @@ class KeywordQuery:
             parts.append(f"-{terms}" if clause.negated else terms)
         return " ".join(parts)
 
+    def positive_websearch(self) -> str:
+        """The required clauses alone in websearch_to_tsquery syntax (for the title tier)."""
+        return KeywordQuery(self.positive).as_websearch()
+
     def fts5_positive(self) -> str:
         """The FTS5 MATCH expression the required clauses make, or "" when there are none."""
         return " AND ".join(

@@ -33,6 +33,19 @@ class Facet(models.IntegerChoices):
 FACET_KEY_BASE = 100_000_000
 
 
+# Not a facet: the sample levels of the estimates (counting.py). An entry whose pk is a
+# multiple of a power of two s (1 to SAMPLE_LEVELS_UP_TO) carries the key
+# SAMPLE_LEVEL * FACET_KEY_BASE + s, so that "the entries of the sample of stride s" is one
+# more key in the GIN index the words and facet keys share: a sample of a search is then one
+# index scan, which steps through the words' long lists by the level's short one.
+SAMPLE_LEVEL = 13
+SAMPLE_LEVELS_UP_TO = 1024
+
+
+def sample_level_key(stride: int) -> int:
+    return SAMPLE_LEVEL * FACET_KEY_BASE + stride
+
+
 def facet_key(facet: int, value: int) -> int:
     if not 0 <= value < FACET_KEY_BASE:
         raise ValueError(f"facet value {value} does not fit a facet key")
@@ -76,6 +89,10 @@ class SearchEntry(models.Model):
     uploaded = models.DateField(null=True)
     # PostgreSQL only (weighted, GIN-indexed); SQLite keeps the text in the search_fts table.
     document = SearchVectorField(null=True)
+    # PostgreSQL only: the title's words alone, GIN-indexed (migration 0024). Relevance puts
+    # the records whose title holds every word first (engine.py, "How relevance ranks"); its
+    # own index finds them without reading the rows of a word's other matches.
+    title_document = SearchVectorField(null=True)
     # PostgreSQL only: the entry's facet keys (see facet_key), a copy of its SearchFacet rows
     # on the row itself, GIN-indexed. A facet filter is then a test of the row the other
     # filters already read, or a bitmap AND of index lists, where joining the facet rows of

@@ -1,40 +1,125 @@
 """Searches matching more than EXACT_COUNT_LIMIT records: the total and facet counts are
-estimated from a sample, said so on the page and in the API, and still count published
-records only."""
+estimated, each from a sample of its own matches, said so on the page and in the API, and
+still count published records only.
+
+The limits are made small here. An estimate counts the matches whose pk is a multiple of a
+stride and multiplies by it; the stride is the largest power of two up to COARSE_STRIDE
+whose threshold (coarse_hits_for) the coarse sample (pks that are multiples of
+COARSE_STRIDE) reaches. With COARSE_STRIDE 4 and SAMPLE_HITS 2 the thresholds are 6 coarse
+matches for a stride of 2 and 8 for a stride of 4, so a few dozen records with chosen pks
+give every stride, and each expected count is worked out by hand from the pks.
+"""
+
+import math
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 
-from accessions.models import Language
+from accessions.catalogue.models import Record
+from accessions.models import Language, Subject
 from accessions.search import counting
+from accessions.search.filters import SearchFilter
 from accessions.search.indexing import update_search_index
 from accessions.search.models import Facet, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
+# The pk of the first record a test places: a multiple of every stride used here, and far
+# above the pks the database hands out to make_record.
+BASE = 4096 * 30
+
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    """A limit of three matches, and a sample as large as the archive (every entry)."""
+    """A limit of three matches; a coarse sample of every fourth pk, and thresholds of 6
+    coarse matches for a stride of 2 and 8 for a stride of 4."""
     monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", 1000)
+    monkeypatch.setattr(counting, "COARSE_STRIDE", 4)
+    monkeypatch.setattr(counting, "SAMPLE_HITS", 2)
+    assert [counting.coarse_hits_for(2), counting.coarse_hits_for(4)] == [6, 8]
+
+
+@pytest.fixture
+def whole_sample(small_limits, monkeypatch):
+    """A coarse stride of 1: every entry is sampled, so each estimate is the exact count."""
+    monkeypatch.setattr(counting, "COARSE_STRIDE", 1)
+
+
+def languages():
+    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    return english, french
+
+
+def place(pks, *, title="Satellite cable", status="published", language=None, subject=None):
+    """Records with these very pks (bulk-made, then indexed as every write indexes them)."""
+    records = []
+    for pk in pks:
+        record = Record(
+            pk=pk,
+            record_id=pk,
+            title=f"{title} {pk}",
+            date_text="1963-11-25",
+            summary="A note from the files.",
+            status=status,
+        )
+        record.derive_dates()
+        records.append(record)
+    Record.objects.bulk_create(records)
+    if language is not None:
+        Record.languages.through.objects.bulk_create(
+            Record.languages.through(record_id=pk, language_id=language.pk) for pk in pks
+        )
+    if subject is not None:
+        Record.subjects.through.objects.bulk_create(
+            Record.subjects.through(record_id=pk, subject_id=subject.pk) for pk in pks
+        )
+    update_search_index(record_pks=pks)
+
+
+def stride_for(coarse_matches: int) -> int:
+    """The stride the design asks for: the largest power of two up to COARSE_STRIDE whose
+    threshold the coarse sample's matches reach, else 1."""
+    stride = counting.COARSE_STRIDE
+    while stride > 1 and coarse_matches < counting.coarse_hits_for(stride):
+        stride //= 2
+    return stride
+
+
+def estimate(pks) -> tuple[int, int]:
+    """(stride, estimated count) of matches with these pks, worked out from the pks alone."""
+    stride = stride_for(sum(1 for pk in pks if pk % counting.COARSE_STRIDE == 0))
+    return stride, stride * sum(1 for pk in pks if pk % stride == 0)
+
+
+def search(client, query):
+    return client.get(reverse("accessions:search") + "?" + query)
+
+
+def group(result, param):
+    return next(found for found in result.facets if found.param == param)
+
+
+def listed(result, param):
+    return [(value.value, value.count, value.selected) for value in group(result, param).values]
+
+
+def counts(result, param):
+    return {value.value: value.count for value in group(result, param).values}
 
 
 @pytest.fixture
 def satellites(make_record):
-    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
+    english, _ = languages()
     published = [
         make_record(title=f"Satellite report {number}", languages=[english]) for number in range(5)
     ]
     for status in ("draft", "in_review", "withdrawn"):
         make_record(status=status, title=f"Satellite {status}", languages=[english])
     return published
-
-
-def search(client, query):
-    return client.get(reverse("accessions:search") + "?" + query)
 
 
 def test_matches_up_to_the_limit_are_counted_exactly(client, small_limits, make_record):
@@ -50,7 +135,7 @@ def test_matches_up_to_the_limit_are_counted_exactly(client, small_limits, make_
 
 
 def test_past_the_limit_the_page_and_api_say_about_and_drafts_stay_out(
-    client, small_limits, satellites
+    client, whole_sample, satellites
 ):
     response = search(client, "q=satellite")
     result = response.context["result"]
@@ -60,141 +145,177 @@ def test_past_the_limit_the_page_and_api_say_about_and_drafts_stay_out(
     assert "About <strong>5</strong> documents" in html
     assert "estimated from a sample" in html
     assert "Satellite draft" not in html and "Satellite withdrawn" not in html
-    language = next(group for group in result.facets if group.param == "language")
-    assert [(value.value, value.count) for value in language.values] == [("en", 5)]
+    assert "Satellite in_review" not in html
+    assert [(value.value, value.count) for value in group(result, "language").values] == [("en", 5)]
     api = client.get("/api/records/?q=satellite").json()
     assert (api["count"], api["count_is_estimate"]) == (5, True)
     assert {item["title"] for item in api["results"]} == {r.title for r in satellites}
 
 
-def test_the_estimate_scales_the_sampled_matches_by_the_stride(
-    client, monkeypatch, small_limits, satellites
+@pytest.mark.parametrize(
+    ("contiguous", "extra", "stride", "total"),
+    [
+        # 20 matches, 5 of them multiples of 4: below the threshold of a stride of 2, so
+        # every match is sampled and the estimate is the count.
+        (20, [], 1, 20),
+        # 24 in a row and 3 odd pks: 6 coarse matches give a stride of 2; its sample holds
+        # the 12 even pks, 24 estimated where 27 match.
+        (24, [41, 43, 45], 2, 24),
+        # 32 in a row and 4 more multiples of 4: 12 coarse matches give a stride of 4; its
+        # sample holds 12, 48 estimated where 36 match.
+        (32, [100, 104, 108, 112], 4, 48),
+    ],
+)
+def test_the_estimate_is_the_sampled_matches_times_a_stride_the_coarse_sample_picks(
+    client, small_limits, contiguous, extra, stride, total
 ):
-    # Five published entries and a sample size of two: every second pk is sampled.
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", 2)
-    sampled = SearchEntry.objects.filter(pk__in=[r.pk for r in satellites if r.pk % 2 == 0])
+    english, french = languages()
+    pks = [BASE + offset for offset in [*range(contiguous), *extra]]
+    # English where pk mod 8 is below 4, French otherwise: a stride of 4 samples both.
+    place([pk for pk in pks if pk % 8 < 4], language=english)
+    place([pk for pk in pks if pk % 8 >= 4], language=french)
+    place([BASE + 200, BASE + 204], status="draft", language=english)
+    assert estimate(pks) == (stride, total)
     result = search(client, "q=satellite").context["result"]
-    assert result.estimated
-    assert result.total == max(sampled.count() * 2, counting.EXACT_COUNT_LIMIT + 1)
+    assert (result.estimated, result.total) == (True, total)
+    # The language counts come from the same sample as the total (no filter of their own).
+    sampled = [pk for pk in pks if pk % stride == 0]
+    assert counts(result, "language") == {
+        code: stride * count
+        for code, count in (
+            ("en", sum(1 for pk in sampled if pk % 8 < 4)),
+            ("fr", sum(1 for pk in sampled if pk % 8 >= 4)),
+        )
+        if count
+    }
+    assert "language" in result.estimated_groups
 
 
-def test_relevance_past_the_limit_ranks_published_matches_only(client, small_limits, satellites):
+def test_relevance_past_the_limit_ranks_published_matches_only(client, whole_sample, satellites):
     response = search(client, "q=satellite&sort=relevance")
     shown = {hit.record.pk for hit in response.context["result"].hits}
     assert shown == {record.pk for record in satellites}
 
 
 def test_an_estimated_search_keeps_the_same_number_of_queries(
-    client, small_limits, satellites, django_assert_num_queries
+    client, small_limits, django_assert_num_queries
 ):
-    # Resolve slugs, capped count, page ids, facet counts with the sample, labels, records,
-    # and the first-page thumbnails: the same seven as an exact search (test_search.py),
-    # on PostgreSQL with the words' estimate in place of the page ids.
-    with django_assert_num_queries(7):
+    english, french = languages()
+    # Resolve slugs, capped count, page ids, facet counts with the samples, labels, records,
+    # and the first-page thumbnails: the same seven as an exact search (test_search.py). On
+    # PostgreSQL the page ranked with the capped count is dropped past the limit (it ranks
+    # the first matches only) and relevance.page_by_tiers reads it apart, and the language
+    # group, counted under the words alone, asks how common the words are: eight.
+    queries = 7 if connection.vendor == "sqlite" else 8
+    place([BASE + offset for offset in range(40)], language=english)
+    with django_assert_num_queries(queries):
         response = search(client, "q=satellite&language=en")
     assert response.context["result"].estimated
+    # Ten times the matches, with larger strides: the same number.
+    place([BASE + offset for offset in range(40, 320)], language=english)
+    place([BASE + offset for offset in range(320, 400)], language=french)
+    with django_assert_num_queries(queries):
+        response = search(client, "q=satellite&language=en")
+    result = response.context["result"]
+    assert result.estimated and result.estimated_groups >= {"language"}
 
 
-def test_a_page_past_the_estimated_end_is_reported(client, small_limits, satellites):
+def test_a_page_past_the_estimated_end_is_reported(client, whole_sample, satellites):
     response = search(client, "q=satellite&page=9")
     assert response.context["result"].errors == {"page": ["There is no page 9; the last is 1."]}
 
 
-def test_a_chosen_value_the_sample_misses_stays_ticked(
-    client, monkeypatch, small_limits, make_record
+def test_a_chosen_value_the_sample_misses_stays_ticked_and_each_count_has_its_own_sample(
+    client, small_limits
 ):
-    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
-    records = [make_record(title=f"Satellite note {number}") for number in range(10)]
-    odd = [record for record in records if record.pk % 2]
-    for record in odd:
-        record.languages.add(french)
-    update_search_index(record_pks=[record.pk for record in odd])
-    # A sample of every second pk: the French (odd pk) records are never sampled.
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", len(records) // 2)
+    english, french = languages()
+    english_pks = [BASE + offset for offset in range(40)]
+    french_pks = [BASE + offset for offset in range(41, 80, 2)]  # 20 odd pks
+    place(english_pks, language=english)
+    place(french_pks, language=french)
     response = search(client, "q=satellite&language=fr")
     result = response.context["result"]
-    # The sample holds no French record: the estimate falls back to what the count saw.
-    assert (result.estimated, result.total) == (True, counting.EXACT_COUNT_LIMIT + 1)
-    language = next(group for group in result.facets if group.param == "language")
-    assert [(value.value, value.selected) for value in language.values] == [("fr", True)]
+    # The 20 French matches are past the limit of 3. None is a multiple of 4: their coarse
+    # sample is empty, the stride 1, and the estimate is their count.
+    assert estimate(french_pks) == (1, 20)
+    assert (result.estimated, result.total) == (True, 20)
+    # The language counts ignore the language filter: the 60 matches of the words alone,
+    # 10 of them in the coarse sample (all English), a stride of 4, which samples no French
+    # record. French stays listed, at 0, and ticked, or the next submit would drop it.
+    assert estimate(english_pks + french_pks) == (4, 40)
+    assert "language" in result.estimated_groups
+    assert listed(result, "language") == [
+        ("en", 40, False),
+        ("fr", 0, True),
+    ]
     assert 'value="fr" checked' in response.content.decode()
 
 
-def test_an_estimate_under_keywords_and_a_filter_counts_every_second_entry_twice(
-    client, monkeypatch, small_limits, make_record
-):
-    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
-    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
-    records = [
-        make_record(title=f"Satellite log {number}", languages=[french if number % 3 else english])
-        for number in range(12)
-    ]
-    make_record(status="draft", title="Satellite draft", languages=[english, french])
-    # Twelve published entries and a sample size of six: every second pk is sampled, and
-    # the keyword and language subqueries must keep the same entries as the entries do.
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", 6)
-    sampled = [record for record in records if record.pk % 2 == 0]
-    in_french = [record for record in sampled if french in record.languages.all()]
+def test_an_estimate_under_keywords_and_a_filter_samples_what_both_keep(client, small_limits):
+    english, french = languages()
+    # 27 French matches: 24 in a row and three odd pks; 16 English matches after them; a
+    # French record without the word on a sampled pk; a French draft with it.
+    french_pks = [BASE + offset for offset in [*range(24), 41, 43, 45]]
+    english_pks = [BASE + offset for offset in range(24, 40)]
+    place(french_pks, language=french)
+    place(english_pks, language=english)
+    place([BASE + 48], title="Trade cable", language=french)
+    place([BASE + 52], status="draft", language=french)
     response = search(client, "q=satellite&language=fr")
     result = response.context["result"]
-    assert result.estimated
-    assert result.total == max(len(in_french) * 2, counting.EXACT_COUNT_LIMIT + 1)
-    language = next(group for group in result.facets if group.param == "language")
-    # The language counts ignore the language filter: every sampled match, by language.
-    assert {value.value: value.count for value in language.values} == {
-        "en": (len(sampled) - len(in_french)) * 2,
-        "fr": len(in_french) * 2,
-    }
+    # The French matches' coarse sample holds 6: a stride of 2, whose sample holds the 12
+    # even pks of the 24 in a row. The word and the language filter must both keep the same
+    # multiples of the stride, or the sample holds more (or none).
+    assert estimate(french_pks) == (2, 24)
+    assert (result.estimated, result.total) == (True, 24)
+    # The language counts ignore the language filter: 43 matches, 10 of them multiples of
+    # 4 (6 French, 4 English), a stride of 4 of their own.
+    assert estimate(french_pks + english_pks) == (4, 40)
+    assert counts(result, "language") == {"fr": 24, "en": 16}
 
 
 def test_a_facet_whose_filter_hides_many_matches_is_estimated_while_the_total_is_exact(
-    client, monkeypatch, small_limits, make_record
+    client, small_limits
 ):
-    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
-    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
-    records = [
-        make_record(title=f"Satellite memo {number}", languages=[french if number < 2 else english])
-        for number in range(7)
-    ]
-    make_record(status="draft", title="Satellite draft", languages=[french])
-    # Seven published entries and a sample size of three: every second pk is sampled.
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", 3)
+    english, french = languages()
+    english_pks = [BASE + offset for offset in range(34)]
+    place(english_pks, language=english)
+    place([BASE + 35, BASE + 37], language=french)
+    place([BASE + 40], status="draft", language=french)
     response = search(client, "q=satellite&language=fr")
     result = response.context["result"]
     # Two French matches: counted exactly. The language counts ignore the language filter,
-    # which leaves seven matches, past the limit of three: those are estimated.
+    # which leaves 36 matches, past the limit of three: those are estimated, from their
+    # coarse sample of 9 (all English), a stride of 4: 9 sampled English records, 36.
     assert (result.total, result.estimated) == (2, False)
     assert result.estimated_groups == {"language"}
-    sampled = [record for record in records if record.pk % 2 == 0]
-    expected = {
-        code: 2 * sum(1 for record in sampled if record.languages.filter(code=code).exists())
-        for code in ("en", "fr")
-    }
-    language = next(group for group in result.facets if group.param == "language")
-    shown = {value.value: value.count for value in language.values}
+    assert estimate([*english_pks, BASE + 35, BASE + 37]) == (4, 36)
     # The chosen value stays listed (and ticked) even when the sample holds none of it.
-    assert shown == {code: count for code, count in expected.items() if count or code == "fr"}
+    assert listed(result, "language") == [
+        ("en", 36, False),
+        ("fr", 0, True),
+    ]
     html = response.content.decode()
     assert "Counts estimated from a sample." in html and "About" not in html
 
 
-def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(
-    client, monkeypatch, small_limits, make_record
-):
-    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
-    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
-    for number in range(5):
-        make_record(title=f"Report {number}", languages=[english])
-    make_record(title="Rapport", languages=[french])
-    make_record(status="draft", title="Draft report", languages=[english, french])
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", 3)
+def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(client, small_limits):
+    english, french = languages()
+    english_pks = [BASE + offset for offset in range(34)]
+    place(english_pks, language=english)
+    place([BASE + 35], language=french)
+    place([BASE + 36], status="draft", language=english)
     result = search(client, "language=en").context["result"]
-    # Five matches past the limit of three: the search is estimated, but the language counts
-    # ignore the only filter and are the kept totals, exact and without the draft.
-    assert result.estimated
+    # One value alone: its kept total is the count, 34, past the limit of three.
+    assert (result.total, result.estimated) == (34, True)
+    # The language counts ignore the only filter: the kept totals, exact, without the draft.
     assert "language" not in result.estimated_groups
-    language = next(group for group in result.facets if group.param == "language")
-    assert {value.value: value.count for value in language.values} == {"en": 5, "fr": 1}
+    assert counts(result, "language") == {"en": 34, "fr": 1}
+    # The other groups are estimated from the sample of the English records: 9 coarse
+    # matches, a stride of 4, 9 sampled, all in the 1960s.
+    assert estimate(english_pks) == (4, 36)
+    assert "decade" in result.estimated_groups
+    assert [(decade.value, decade.count) for decade in result.decades] == [("1960", 36)]
 
 
 def test_past_the_limit_relevance_still_puts_a_title_match_first(client, small_limits, make_record):
@@ -208,87 +329,86 @@ def test_past_the_limit_relevance_still_puts_a_title_match_first(client, small_l
     assert len(result.hits) == 5
 
 
-@pytest.mark.parametrize(("sample_size", "postgresql", "sqlite"), [(4, 4, 3), (5, 2, 2), (2, 8, 6)])
-def test_the_stride_is_a_power_of_two_on_postgresql_and_the_sample_agrees(
-    client, monkeypatch, small_limits, make_record, sample_size, postgresql, sqlite
-):
-    records = [make_record(title=f"Satellite scan {number}") for number in range(12)]
-    # Twelve published entries: PostgreSQL rounds 12 / sample_size to the nearest power of
-    # two (in proportion), so that its sample is whole slots of the sample-slot index.
-    monkeypatch.setattr(counting, "SAMPLE_SIZE", sample_size)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {counting.stride_sql()}")
-        stride = cursor.fetchone()[0]
-    assert stride == (postgresql if connection.vendor == "postgresql" else sqlite)
-    result = search(client, "q=satellite").context["result"]
-    sampled = [record for record in records if record.pk % stride == 0]
-    assert result.estimated
-    assert result.total == max(len(sampled) * stride, counting.EXACT_COUNT_LIMIT + 1)
+def test_the_coarse_thresholds_give_a_lower_bound_that_expects_enough_sampled_matches():
+    # At the real settings: a stride of s needs c coarse matches such that the lower bound
+    # (c - 2·sqrt(c)) · COARSE_STRIDE of the count still expects SAMPLE_HITS sampled
+    # matches, s · SAMPLE_HITS of them; and c is the fewest that do.
+    assert (counting.COARSE_STRIDE, counting.SAMPLE_HITS) == (1024, 2000)
+    stride = 2
+    while stride <= counting.COARSE_STRIDE:
+        hits = counting.coarse_hits_for(stride)
+        assert (hits - 2 * math.sqrt(hits)) * 1024 >= stride * 2000
+        assert (hits - 1 - 2 * math.sqrt(hits - 1)) * 1024 < stride * 2000
+        stride *= 2
+    # Worked by hand: 11 - 2·sqrt(11) = 4.37 >= 2 · 2000 / 1024 = 3.91 > 10 - 2·sqrt(10);
+    # for 1024, c - 2·sqrt(c) >= 2000 from c = (1 + sqrt(2001))² = 2091.5 on.
+    assert counting.coarse_hits_for(2) == 11
+    assert counting.coarse_hits_for(1024) == 2092
 
 
-def test_postgresql_reads_the_sample_through_the_slot_index(small_limits, satellites):
-    from django.http import QueryDict
+def test_an_estimate_keeps_three_significant_figures():
+    assert [counting.rounded(n) for n in (999, 10_001, 10_632, 123_456, 987_654)] == [
+        999,
+        10_000,
+        10_600,
+        123_000,
+        988_000,
+    ]
 
-    from accessions.search.filters import SearchFilter
 
+def test_postgresql_reads_the_sample_through_the_slot_index(small_limits):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite keeps the multiples of the stride in each filter's subquery")
+    english, _ = languages()
+    place([BASE + offset for offset in range(40)], language=english)
     search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
     assert search_filter.is_valid()
-    sql, params = counting.sampled_counts(search_filter, [([Facet.LANGUAGE], ())])[0]
+    sql, params = counting.estimated_counts(search_filter, [Facet.LANGUAGE], (), 0, total=True)
     with connection.cursor() as cursor:
         # A handful of rows is read fastest by a sequential scan; a million are not.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "search_entry_sample_slot" in plan
+    # Both the coarse sample and the sample itself.
+    assert plan.count("search_entry_sample_slot") >= 2
     assert "accessions_searchentry_pkey" not in plan
 
 
-def test_a_group_the_sample_shows_far_past_the_limit_is_estimated_without_sizing(
-    client, monkeypatch, small_limits, make_record
+def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without_sizing(
+    client, monkeypatch, small_limits
 ):
-    from django.http import QueryDict
-
-    from accessions.models import Subject
-    from accessions.search.filters import SearchFilter
-
     if connection.vendor != "postgresql":
-        pytest.skip("only PostgreSQL reads the sample before sizing the groups")
-    english = Language.objects.get_or_create(code="en", defaults={"name": "English"})[0]
-    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+        pytest.skip("only PostgreSQL reads the coarse sample before sizing the groups")
+    english, french = languages()
     trade = Subject.objects.create(name="Trade")
-    for number in range(24):
-        make_record(
-            title=f"Satellite cable {number}",
-            languages=[french if number < 2 else english],
-            subjects=[] if number < 2 else [trade],
-        )
+    # 22 English matches on trade (6 of them multiples of 4), 2 French ones on odd pks.
+    place([BASE + offset for offset in range(22)], language=english, subject=trade)
+    place([BASE + 23, BASE + 25], language=french)
     query = "q=satellite&language=fr&subject=trade"
     search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
     assert search_filter.is_valid()
-    sample = counting.SampleRows.of(search_filter)
 
     def surely_past(without) -> bool:
+        sql, params = counting._surely_past_the_limit(
+            counting.coarse_sample(search_filter, without)
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH sample AS ({sample.sql}) "
-                f"SELECT {counting._surely_past_the_limit(sample, without)}",
-                sample.params,
-            )
+            cursor.execute(f"SELECT {sql}", params)
             return cursor.fetchone()[0]
 
-    # The sample is the whole archive here. Leaving the language out, 22 matches have the
-    # subject: past four times the limit of 3, from over 20 sampled entries. Leaving the
-    # subject out, 2 are in French.
+    # Leaving the language out, the coarse sample holds 6 matches (of 22); leaving the
+    # subject out, none (the two French pks are odd).
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 6)
     assert surely_past(("language",))
     assert not surely_past(("subject",))
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 23)
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 7)
     assert not surely_past(("language",))
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 20)
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 6)
     estimated = search(client, query).context["result"]
     assert (estimated.total, estimated.estimated) == (0, False)
     assert estimated.estimated_groups == {"language"}
+    # 22 matches, 6 coarse ones: a stride of 2, 11 sampled English records.
+    assert counts(estimated, "language") == {"en": 22, "fr": 0}
     # Sized instead of skipped, the groups come out the same (rendered afresh, not from the
     # page cache).
     monkeypatch.setattr(counting, "SURELY_PAST_HITS", 10**6)
