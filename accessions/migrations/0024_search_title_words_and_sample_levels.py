@@ -2,10 +2,10 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import migrations
 
 # PostgreSQL, for issue 27 (relevance over every match, estimates sized for their error).
-# - Relevance ranks first the records whose title holds every word, shortest title first,
-#   then by date (accessions/search/relevance.py). The title's own text vector and its GIN
-#   index find that first tier without reading the rows of the words' other matches; the
-#   expression index walks it in its order when it is large.
+# - Relevance ranks first the records whose title holds every word, then the rest, each by
+#   date (accessions/search/relevance.py). The title's own text vector and its GIN index
+#   find that first tier without reading the rows of the words' other matches when it is
+#   too sparse to find by walking the date index.
 # - The samples of the estimates are read through sample-level keys in the facet keys
 #   (models.SAMPLE_LEVEL), which the GIN index of the words and keys answers in the same
 #   scan; the pk-slot index of migration 0015 goes.
@@ -20,8 +20,6 @@ POSTGRESQL_FORWARD = [
     # The sample is now read through those keys.
     "DROP INDEX IF EXISTS search_entry_sample_slot",
     "CREATE INDEX search_entry_title_words ON accessions_searchentry USING gin (title_document)",
-    "CREATE INDEX search_entry_title_tier ON accessions_searchentry "
-    "((length(sort_title)), date_start, date_end, record_id)",
     "ANALYZE accessions_searchentry",
 ]
 POSTGRESQL_BACKWARD = [
@@ -29,7 +27,6 @@ POSTGRESQL_BACKWARD = [
     "UPDATE accessions_searchentry SET keys = ARRAY(SELECT k FROM unnest(keys) k "
     "WHERE k < 1300000000 OR k >= 1400000000)",
     "DROP INDEX IF EXISTS search_entry_title_words",
-    "DROP INDEX IF EXISTS search_entry_title_tier",
 ]
 
 

@@ -73,6 +73,7 @@ def run_search(
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
     total_is_capped = False
+    ranked_page = None
     offset = (result.page_number - 1) * page_size
     page_pks = None
     if not active:
@@ -93,8 +94,12 @@ def run_search(
         ranked_page, coarse = None, None
         if connection.vendor == "postgresql":
             if sort == "relevance":
+                # The facets counted over the search's own matches are counted from the rows
+                # the count and the page read, when they are within the limit.
                 candidates = relevance.candidates_sql(entries, keywords)
-                ranked_page = counting.RankedPage(candidates, offset, page_size)
+                ranked_page = counting.RankedPage(
+                    candidates, offset, page_size, facets=_shared_facets(search_filter)
+                )
 
             # A coarse sample, read through its index, tells a count far past the limit
             # without counting its matches up to it.
@@ -133,8 +138,15 @@ def run_search(
             offset,
             page_size,
             bounded=result.estimated,
+            # The walks of a relevance page past the limit start at the dates asked for.
+            walked=search_filter.queryset_without(
+                *(name for name in search_filter.active_filter_names() if name not in DATE_PARAMS)
+            ),
         )
-    _fill_facets(result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped)
+    counted = getattr(ranked_page, "facet_rows", None) if active else None
+    _fill_facets(
+        result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped, counted
+    )
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
         return result
@@ -310,7 +322,7 @@ def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[in
     return [pk for pk, _ in both[offset:end]]
 
 
-def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[int]:
+def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False, walked=None) -> list[int]:
     """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
     with the count (see counting.RankedPage)."""
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
@@ -319,22 +331,36 @@ def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False) -> list[
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if bounded and connection.vendor == "postgresql":
-        return relevance.page_by_tiers(entries, keywords, offset, limit)
+        return relevance.page_by_tiers(entries, keywords, offset, limit, walked=walked)
     return relevance.page_of_all(entries, keywords, offset, limit)
 
 
+def _shared_facets(search_filter) -> list[Facet]:
+    """The facets whose counts are over the search's own matches: those whose own filter
+    is not on."""
+    active = set(search_filter.active_filter_names())
+    return [facet for param, facet, own in _groups() if not active.intersection(own)]
+
+
 def _fill_facets(
-    result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped=False
+    result,
+    search_filter,
+    cleaned,
+    facet_limit,
+    sampled_groups,
+    total_is_capped=False,
+    counted=None,
 ) -> None:
     """Count every facet in one query; each facet's counts ignore its own filter.
 
     The groups named in `sampled_groups` (and all but the kept totals when the search itself
     is estimated) are estimated, each from a sample of its own matches; so is the total when
-    `total_is_capped` (its count stopped at the limit).
+    `total_is_capped` (its count stopped at the limit). `counted` holds the (facet, value,
+    count) rows of the shared facets when the count already counted them.
     """
     active = set(search_filter.active_filter_names())
     groups = _groups()
-    shared = [facet for param, facet, own in groups if not active.intersection(own)]
+    shared = _shared_facets(search_filter)
     querysets = []
     sampled_facets: set[int] = set()
     # (facets, filters left out) of the counts taken on the sample.
@@ -344,6 +370,8 @@ def _fill_facets(
             sampled_facets.update(facet.value for facet in shared)
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
             sampled_parts.append((shared, ()))
+        elif counted is not None:
+            querysets.append(counting.counted_rows(counted))
         else:
             querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
@@ -364,7 +392,12 @@ def _fill_facets(
     for number, (facets, without) in enumerate(sampled_parts):
         querysets.append(
             counting.estimated_counts(
-                search_filter, facets, without, number, total=total_is_capped and without == ()
+                search_filter,
+                facets,
+                without,
+                number,
+                total=total_is_capped and without == (),
+                hits=counting.SAMPLE_HITS if without == () else counting.GROUP_SAMPLE_HITS,
             )
         )
     combined = counting.union_all(querysets) if querysets else None

@@ -253,7 +253,7 @@ class DocumentWorker(threading.Thread):
 
 # Memory for building the indexes again after a rebuild (PostgreSQL's default is 64 MB): the
 # GIN index of a million documents builds several times faster with room to sort.
-REBUILD_INDEX_MEMORY = "256MB"
+REBUILD_INDEX_MEMORY = "1GB"
 
 
 def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:

@@ -1,8 +1,7 @@
 """How relevance orders a search's matches: the same order on PostgreSQL and SQLite.
 
-1. First the records whose title holds every required word or phrase, shortest title first:
-   a short title that holds the words is about them (the length norm of BM25, in the field
-   that weighs most).
+1. First the records whose title holds every required word or phrase: the title is what
+   the archivist wrote a record is about.
 2. Then every other match.
 Within each, the oldest first by date (then the end of the date range), undated records
 last, then by record pk: ties fall on a key a reader understands, never on chance.
@@ -10,21 +9,24 @@ last, then by record pk: ties fall on a key a reader understands, never on chanc
 Why this and not ts_rank or bm25: each is a score over every match, so that the best page
 of a common word (half a million matches) means reading all of them; past a few thousand
 matches the old engine ranked only the first ones the index gave, and its page was not the
-best of all matches. Both parts of this order can be read from an index in order (the
-title's own words and an index of (title length, date); the date index), so the first page
-is exact at any size and reads a few thousand rows at most (page_by_tiers). The order is
-also one a historian can check: the search page says how it ranks.
+best of all matches. Both parts of this order can be read in order from the date index
+(and a sparse title tier from the title's own words' index), so the first page is exact at
+any size and reads a few thousand rows at most (page_by_tiers). The order is
+also one a historian can check: the search page says how it ranks. (Ordering the title
+tier by the title's length, a length norm, was tried: short titles rarely hold the words,
+so walking that order found nothing for a page and fell back on sorting every title
+match, 0.4 s for a common phrase at a million records.)
 """
 
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import FullResultSet
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
 
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 
-# The order within each tier, after the tier itself and the title length.
+# The order within each tier.
 TIE_ORDER = [
     F("date_start").asc(nulls_last=True),
     F("date_end").asc(nulls_last=True),
@@ -45,26 +47,24 @@ def in_title(keywords) -> Q:
 
 
 def ranked(entries, keywords):
-    """The entries with their rank keys (tier, title_length), in relevance order."""
+    """The entries with their tier (0: the title holds the words), in relevance order."""
     title = in_title(keywords)
     return entries.annotate(
         tier=Case(When(title, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        title_length=Case(
-            When(title, then=Length("sort_title")), default=Value(0), output_field=IntegerField()
-        ),
-    ).order_by("tier", "title_length", *TIE_ORDER)
+    ).order_by("tier", *TIE_ORDER)
 
 
 def candidates_sql(entries, keywords) -> tuple[str, list]:
-    """(SQL, parameters) of (candidate, tier, title_length, date_start, date_end) rows of the
-    entries, unordered: counting.RankedPage orders them with CANDIDATE_ORDER."""
-    rows = ranked(entries, keywords).order_by().annotate(candidate=F("pk"))
-    values = rows.values("candidate", "tier", "title_length", "date_start", "date_end")
+    """(SQL, parameters) of (candidate, tier, date_start, date_end, entry_keys) rows of the
+    entries, unordered: counting.RankedPage orders them with CANDIDATE_ORDER (PostgreSQL;
+    the facet keys come along so that the same reading of the matches counts the facets)."""
+    rows = ranked(entries, keywords).order_by().annotate(candidate=F("pk"), entry_keys=F("keys"))
+    values = rows.values("candidate", "tier", "date_start", "date_end", "entry_keys")
     return values.query.sql_with_params()
 
 
 # The relevance order of candidates_sql's rows, in SQL.
-CANDIDATE_ORDER = "tier, title_length, date_start NULLS LAST, date_end NULLS LAST, candidate"
+CANDIDATE_ORDER = "tier, date_start NULLS LAST, date_end NULLS LAST, candidate"
 
 
 def page_of_all(entries, keywords, offset: int, limit: int) -> list[int]:
@@ -73,38 +73,98 @@ def page_of_all(entries, keywords, offset: int, limit: int) -> list[int]:
     return list(pks[offset : offset + limit])
 
 
-def page_by_tiers(entries, keywords, offset: int, limit: int) -> list[int]:
-    """The same page as page_of_all, reading each tier in its order no further than the page
-    (PostgreSQL, for searches past the exact-count limit).
+# How many entries page_by_tiers walks in a tier's order, per entry of the page asked for,
+# before it falls back on finding the tier's matches through the words' index and sorting
+# them; a tier that fills the page within the walk matches at least one entry in WALK_SPAN.
+WALK_SPAN = 200
+WALK_AT_LEAST = 4000
 
-    The title tier is read by its own index: in order of (title length, date) when it is
-    large, or found by the title words' index and sorted when it is small; the planner
-    picks by its statistics. The rest is read in date order, which finds a page quickly
-    because a search past the limit matches at least one record in a hundred.
+
+def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) -> list[int]:
+    """The same page as page_of_all, reading each tier in date order no further than the
+    page (PostgreSQL, for searches past the exact-count limit).
+
+    Each tier is walked in date order through the date index for at most a few thousand
+    entries, testing each: a tier dense enough fills the page within them, and the walk
+    stops as soon as it does. A tier too sparse for that holds few entries in all (fewer
+    than the archive's size times the page over the walk), and those are found through the
+    words' index and sorted instead. Either way the page is exactly the one that ranking
+    every match gives, and it costs a few thousand rows at most.
+
+    `walked`, a queryset of entries that `entries` only narrows (the date filters), bounds
+    the walks: the date index then starts at the dates asked for, which a walk from the
+    oldest record would reach only after every older entry.
     """
     title = in_title(keywords)
-    first = (
-        entries.filter(title)
-        .annotate(candidate=F("pk"), title_length=Length("sort_title"))
-        .order_by("title_length", *TIE_ORDER)
-        .values("candidate", "title_length", "date_start", "date_end")
+    table = connection.ops.quote_name(entries.model._meta.db_table)
+    end = offset + limit
+    walk = max(WALK_AT_LEAST, WALK_SPAN * end)
+    first_where, first_params = _where(entries.filter(title))
+    rest_where, rest_params = _where(entries.exclude(title))
+    walked_where, walked_params = _where(walked if walked is not None else entries.model.objects)
+    columns = "record_id AS candidate, date_start, date_end"
+    in_order = (
+        f"SELECT * FROM {table} WHERE {walked_where} "
+        f"ORDER BY date_start, date_end, record_id LIMIT %s"
     )
-    first_sql, first_params = first[: offset + limit].query.sql_with_params()
-    rest = entries.exclude(title).annotate(candidate=F("pk")).order_by(*TIE_ORDER)
-    rest_sql, rest_params = rest.values("candidate").query.sql_with_params()
-    # The first tier's rows come first; the rest's offset is what the first tier leaves of
-    # the page's offset, and it fills what the first tier leaves of the page.
-    sql = (
-        f"WITH first_tier AS MATERIALIZED ({first_sql}), "
-        f"first_count AS MATERIALIZED (SELECT COUNT(*) AS n FROM first_tier) "
-        f"SELECT ARRAY(SELECT candidate FROM first_tier ORDER BY title_length, "
-        f"date_start NULLS LAST, date_end NULLS LAST, candidate OFFSET %s), "
-        f"ARRAY(SELECT candidate FROM ({rest_sql} "
-        f"OFFSET GREATEST(0, %s - (SELECT n FROM first_count)) "
-        f"LIMIT GREATEST(0, %s - GREATEST(%s, (SELECT n FROM first_count)))) rest)"
+    # The fallbacks order by an expression no index has, so that the planner finds the tier
+    # through the words' index instead of walking the date index again.
+    sql = f"""
+    WITH first_walk AS MATERIALIZED (
+        SELECT {columns} FROM ({in_order}) AS {table} WHERE {first_where} LIMIT %s
+    ), first_tier AS MATERIALIZED (
+        SELECT * FROM first_walk WHERE (SELECT COUNT(*) FROM first_walk) >= %s
+        UNION ALL
+        SELECT * FROM (
+            SELECT {columns} FROM {table} WHERE {first_where}
+            ORDER BY date_start + 0, date_end, record_id LIMIT %s
+        ) sorted WHERE (SELECT COUNT(*) FROM first_walk) < %s
+    ), rest_needed AS MATERIALIZED (
+        SELECT GREATEST(0, %s - n) AS skip, GREATEST(0, %s - GREATEST(%s, n)) AS take
+        FROM (SELECT COUNT(*) AS n FROM first_tier) counted
+    ), rest_walk AS MATERIALIZED (
+        SELECT {columns} FROM ({in_order}) AS {table}
+        WHERE (SELECT take FROM rest_needed) > 0 AND {rest_where}
+        LIMIT (SELECT skip + take FROM rest_needed)
+    ), rest_tier AS MATERIALIZED (
+        SELECT * FROM rest_walk
+        WHERE (SELECT COUNT(*) FROM rest_walk) >= (SELECT skip + take FROM rest_needed)
+        UNION ALL
+        SELECT * FROM (
+            SELECT {columns} FROM {table} WHERE {rest_where}
+            ORDER BY date_start + 0, date_end, record_id
+            LIMIT (SELECT skip + take FROM rest_needed)
+        ) sorted
+        WHERE (SELECT take FROM rest_needed) > 0
+        AND (SELECT COUNT(*) FROM rest_walk) < (SELECT skip + take FROM rest_needed)
     )
-    params = [*first_params, offset, *rest_params, offset, offset + limit, offset]
+    SELECT
+        ARRAY(SELECT candidate FROM first_tier
+              ORDER BY date_start NULLS LAST, date_end NULLS LAST, candidate OFFSET %s),
+        ARRAY(SELECT candidate FROM rest_tier
+              ORDER BY date_start NULLS LAST, date_end NULLS LAST, candidate
+              OFFSET (SELECT skip FROM rest_needed))
+    """
+    params = [
+        *[*walked_params, walk, *first_params, end, end],
+        *[*first_params, end, end],
+        *[offset, end, offset],
+        *[*walked_params, walk, *rest_params],
+        *rest_params,
+        offset,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         first_pks, rest_pks = cursor.fetchone()
     return [*first_pks, *rest_pks][:limit]
+
+
+def _where(queryset) -> tuple[str, list]:
+    """The WHERE condition of a queryset of entries alone, naming the table's columns."""
+    queryset = queryset.all()
+    compiler = queryset.query.get_compiler(connection=connection)
+    try:
+        sql, params = compiler.compile(queryset.query.where)
+    except FullResultSet:  # no condition at all
+        return "TRUE", []
+    return sql or "TRUE", list(params)
