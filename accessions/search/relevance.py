@@ -107,11 +107,13 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
         f"SELECT * FROM {table} WHERE {walked_where} "
         f"ORDER BY date_start, date_end, record_id LIMIT %s"
     )
-    # The fallbacks order by an expression no index has, so that the planner finds the tier
-    # through the words' index instead of walking the date index again.
+    # The walks keep the order of the rows they walk (PostgreSQL sorts nothing again), and
+    # stop at the page. The fallbacks order by an expression no index has, so that the
+    # planner finds the tier through the words' index instead of walking the date index.
     sql = f"""
     WITH first_walk AS MATERIALIZED (
-        SELECT {columns} FROM ({in_order}) AS {table} WHERE {first_where} LIMIT %s
+        SELECT {columns} FROM ({in_order}) AS {table} WHERE {first_where}
+        ORDER BY date_start, date_end, record_id LIMIT %s
     ), first_tier AS MATERIALIZED (
         SELECT * FROM first_walk WHERE (SELECT COUNT(*) FROM first_walk) >= %s
         UNION ALL
@@ -125,7 +127,7 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
     ), rest_walk AS MATERIALIZED (
         SELECT {columns} FROM ({in_order}) AS {table}
         WHERE (SELECT take FROM rest_needed) > 0 AND {rest_where}
-        LIMIT (SELECT skip + take FROM rest_needed)
+        ORDER BY date_start, date_end, record_id LIMIT (SELECT skip + take FROM rest_needed)
     ), rest_tier AS MATERIALIZED (
         SELECT * FROM rest_walk
         WHERE (SELECT COUNT(*) FROM rest_walk) >= (SELECT skip + take FROM rest_needed)

@@ -5,9 +5,14 @@ still count published records only.
 The limits are made small here. An estimate counts the matches whose pk is a multiple of a
 stride and multiplies by it; the stride is the largest power of two up to COARSE_STRIDE
 whose threshold (coarse_hits_for) the coarse sample (pks that are multiples of
-COARSE_STRIDE) reaches. With COARSE_STRIDE 4 and SAMPLE_HITS 2 the thresholds are 6 coarse
-matches for a stride of 2 and 8 for a stride of 4, so a few dozen records with chosen pks
-give every stride, and each expected count is worked out by hand from the pks.
+COARSE_STRIDE) reaches. The total and the facets counted with it aim for SAMPLE_HITS
+sampled matches; a facet group whose own filter is on, counted without it, aims for
+GROUP_SAMPLE_HITS. With COARSE_STRIDE 4, SAMPLE_HITS 2 and GROUP_SAMPLE_HITS 1 the
+thresholds are 6 coarse matches for a stride of 2 and 8 for a stride of 4 (5 and 6 for
+such a group), so a few dozen records with chosen pks give every stride, and each expected
+count is worked out by hand from the pks. On PostgreSQL the samples are read through the
+sample-level keys of the entries, which exist for powers of two up to 1024: the strides
+here are powers of two.
 """
 
 import math
@@ -35,11 +40,15 @@ BASE = 4096 * 30
 @pytest.fixture
 def small_limits(monkeypatch):
     """A limit of three matches; a coarse sample of every fourth pk, and thresholds of 6
-    coarse matches for a stride of 2 and 8 for a stride of 4."""
+    coarse matches for a stride of 2 and 8 for a stride of 4; a facet group counted without
+    its own filter aims for half the sampled matches, at 5 and 6."""
     monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
     monkeypatch.setattr(counting, "COARSE_STRIDE", 4)
     monkeypatch.setattr(counting, "SAMPLE_HITS", 2)
+    monkeypatch.setattr(counting, "GROUP_SAMPLE_HITS", 1)
+    # c - 2·sqrt(c) >= stride · hits / 4, for the fewest c: worked by hand.
     assert [counting.coarse_hits_for(2), counting.coarse_hits_for(4)] == [6, 8]
+    assert [counting.coarse_hits_for(2, 1), counting.coarse_hits_for(4, 1)] == [5, 6]
 
 
 @pytest.fixture
@@ -80,18 +89,21 @@ def place(pks, *, title="Satellite cable", status="published", language=None, su
     update_search_index(record_pks=pks)
 
 
-def stride_for(coarse_matches: int) -> int:
+def stride_for(coarse_matches: int, hits: int) -> int:
     """The stride the design asks for: the largest power of two up to COARSE_STRIDE whose
-    threshold the coarse sample's matches reach, else 1."""
+    threshold for `hits` sampled matches the coarse sample's matches reach, else 1."""
     stride = counting.COARSE_STRIDE
-    while stride > 1 and coarse_matches < counting.coarse_hits_for(stride):
+    while stride > 1 and coarse_matches < counting.coarse_hits_for(stride, hits):
         stride //= 2
     return stride
 
 
-def estimate(pks) -> tuple[int, int]:
-    """(stride, estimated count) of matches with these pks, worked out from the pks alone."""
-    stride = stride_for(sum(1 for pk in pks if pk % counting.COARSE_STRIDE == 0))
+def estimate(pks, *, group: bool = False) -> tuple[int, int]:
+    """(stride, estimated count) of matches with these pks, worked out from the pks alone:
+    sized as the search's total is, or with `group` as a facet group counted without its
+    own filter."""
+    hits = counting.GROUP_SAMPLE_HITS if group else counting.SAMPLE_HITS
+    stride = stride_for(sum(1 for pk in pks if pk % counting.COARSE_STRIDE == 0), hits)
     return stride, stride * sum(1 for pk in pks if pk % stride == 0)
 
 
@@ -240,9 +252,10 @@ def test_a_chosen_value_the_sample_misses_stays_ticked_and_each_count_has_its_ow
     assert estimate(french_pks) == (1, 20)
     assert (result.estimated, result.total) == (True, 20)
     # The language counts ignore the language filter: the 60 matches of the words alone,
-    # 10 of them in the coarse sample (all English), a stride of 4, which samples no French
-    # record. French stays listed, at 0, and ticked, or the next submit would drop it.
-    assert estimate(english_pks + french_pks) == (4, 40)
+    # 10 of them in the coarse sample (all English), a stride of 4 (as for the total), which
+    # samples no French record. French stays listed, at 0, and ticked, or the next submit
+    # would drop it.
+    assert estimate(english_pks + french_pks, group=True) == (4, 40)
     assert "language" in result.estimated_groups
     assert listed(result, "language") == [
         ("en", 40, False),
@@ -270,7 +283,7 @@ def test_an_estimate_under_keywords_and_a_filter_samples_what_both_keep(client, 
     assert (result.estimated, result.total) == (True, 24)
     # The language counts ignore the language filter: 43 matches, 10 of them multiples of
     # 4 (6 French, 4 English), a stride of 4 of their own.
-    assert estimate(french_pks + english_pks) == (4, 40)
+    assert estimate(french_pks + english_pks, group=True) == (4, 40)
     assert counts(result, "language") == {"fr": 24, "en": 16}
 
 
@@ -289,7 +302,7 @@ def test_a_facet_whose_filter_hides_many_matches_is_estimated_while_the_total_is
     # coarse sample of 9 (all English), a stride of 4: 9 sampled English records, 36.
     assert (result.total, result.estimated) == (2, False)
     assert result.estimated_groups == {"language"}
-    assert estimate([*english_pks, BASE + 35, BASE + 37]) == (4, 36)
+    assert estimate([*english_pks, BASE + 35, BASE + 37], group=True) == (4, 36)
     # The chosen value stays listed (and ticked) even when the sample holds none of it.
     assert listed(result, "language") == [
         ("en", 36, False),
@@ -297,6 +310,60 @@ def test_a_facet_whose_filter_hides_many_matches_is_estimated_while_the_total_is
     ]
     html = response.content.decode()
     assert "Counts estimated from a sample." in html and "About" not in html
+
+
+def test_a_group_counted_without_its_own_filter_aims_for_fewer_sampled_matches(
+    client, small_limits
+):
+    english, french = languages()
+    # 31 English matches: 28 in a row (7 of them multiples of 4) and three more that are
+    # even but not multiples of 4; 5 French ones on odd pks.
+    english_pks = [BASE + offset for offset in [*range(28), 50, 54, 58]]
+    french_pks = [BASE + offset for offset in range(29, 39, 2)]
+    place(english_pks, language=english)
+    place(french_pks, language=french)
+    # The words alone: 7 coarse matches, a stride of 2 for the total (6 <= 7 < 8), whose
+    # sample holds the 17 even English pks.
+    assert estimate(english_pks + french_pks) == (2, 34)
+    alone = search(client, "q=satellite").context["result"]
+    assert (alone.estimated, alone.total) == (True, 34)
+    assert counts(alone, "language") == {"en": 34}
+    # The same 36 matches as the language group of a search filtered by language: counted
+    # without that filter, they aim for GROUP_SAMPLE_HITS, and 7 coarse matches give a
+    # stride of 4 (at least 6), whose sample holds the 7 multiples of 4.
+    assert estimate(english_pks + french_pks, group=True) == (4, 28)
+    filtered = search(client, "q=satellite&language=fr").context["result"]
+    # The 5 French matches, past the limit of 3, have no coarse match: every one is sampled.
+    assert estimate(french_pks) == (1, 5)
+    assert (filtered.estimated, filtered.total) == (True, 5)
+    assert "language" in filtered.estimated_groups
+    assert listed(filtered, "language") == [("en", 28, False), ("fr", 0, True)]
+
+
+def test_postgresql_estimates_a_total_its_coarse_sample_shows_past_the_limit_uncounted(
+    client, monkeypatch, small_limits
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL reads the coarse sample before counting")
+    english, _ = languages()
+    # Three matches, within the limit of three, all on multiples of 4: the coarse sample
+    # holds all three.
+    place([BASE, BASE + 4, BASE + 8], language=english)
+    counted = search(client, "q=satellite").context["result"]
+    assert (counted.total, counted.estimated) == (3, False)
+    # With SURELY_PAST_HITS at 3 the coarse sample says "far past the limit": the count is
+    # skipped and the total estimated (3 coarse matches: a stride of 1, all three sampled),
+    # then shown no lower than one past the limit, as every estimated total is.
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 3)
+    cache.clear()
+    skipped = search(client, "q=satellite").context["result"]
+    assert estimate([BASE, BASE + 4, BASE + 8]) == (1, 3)
+    assert (skipped.total, skipped.estimated) == (4, True)
+    assert len(skipped.hits) == 3
+    # At 4 it is counted again.
+    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 4)
+    cache.clear()
+    assert search(client, "q=satellite").context["result"].estimated is False
 
 
 def test_a_facet_whose_own_filter_is_the_only_one_reads_the_exact_kept_totals(client, small_limits):
@@ -356,7 +423,7 @@ def test_an_estimate_keeps_three_significant_figures():
     ]
 
 
-def test_postgresql_reads_the_sample_through_the_slot_index(small_limits):
+def test_postgresql_reads_the_sample_through_the_sample_level_keys(small_limits):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite keeps the multiples of the stride in each filter's subquery")
     english, _ = languages()
@@ -369,9 +436,19 @@ def test_postgresql_reads_the_sample_through_the_slot_index(small_limits):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # Both the coarse sample and the sample itself.
-    assert plan.count("search_entry_sample_slot") >= 2
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Both the coarse sample and the sample itself test the words and the level's key in
+    # the one GIN index they share, not the pks.
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert len(conditions) >= 2
+    assert all("@@" in line and "&&" in line for line in conditions)
+    assert plan.count("search_entry_words_keys") >= 2
+    assert "search_entry_sample_slot" not in plan
     assert "accessions_searchentry_pkey" not in plan
+    # And they read the right entries: 10 coarse matches, a stride of 4, 10 sampled.
+    assert estimate([BASE + offset for offset in range(40)]) == (4, 40)
+    assert sorted(rows) == [(counting.SAMPLE_ROW, 0, 40), (Facet.LANGUAGE, english.pk, 40)]
 
 
 def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without_sizing(
@@ -407,8 +484,9 @@ def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without
     estimated = search(client, query).context["result"]
     assert (estimated.total, estimated.estimated) == (0, False)
     assert estimated.estimated_groups == {"language"}
-    # 22 matches, 6 coarse ones: a stride of 2, 11 sampled English records.
-    assert counts(estimated, "language") == {"en": 22, "fr": 0}
+    # 22 matches, 6 coarse ones: a stride of 4 for a group, 6 sampled English records.
+    assert estimate([BASE + offset for offset in range(22)], group=True) == (4, 24)
+    assert counts(estimated, "language") == {"en": 24, "fr": 0}
     # Sized instead of skipped, the groups come out the same (rendered afresh, not from the
     # page cache).
     monkeypatch.setattr(counting, "SURELY_PAST_HITS", 10**6)

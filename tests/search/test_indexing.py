@@ -207,9 +207,20 @@ def test_kept_facet_totals_match_a_fresh_count_after_every_kind_of_change(
     assert kept_totals()[(indexing.ENTRIES_TOTAL, 0)] == 2
 
 
+# The sample-level keys (models.SAMPLE_LEVEL), as migration 0024 writes them: an entry whose
+# pk is a multiple of a power of two s from 1 to 1024 carries 1,300,000,000 + s.
+SAMPLE_LEVEL_KEYS = 1_300_000_000
+SAMPLE_STRIDES = [2**power for power in range(11)]  # 1, 2, 4, ... 1024
+
+
+def sample_level_keys(pk: int) -> list[int]:
+    return [SAMPLE_LEVEL_KEYS + stride for stride in SAMPLE_STRIDES if pk % stride == 0]
+
+
 def keys_from_facet_rows() -> dict[int, list[int]]:
-    """Each entry's facet keys as its facet rows give them: what SearchEntry.keys must hold."""
-    keys = {pk: [] for pk in indexed_pks()}
+    """Each entry's keys as its facet rows and its pk give them: what SearchEntry.keys must
+    hold (the facet keys, then the sample levels of its pk)."""
+    keys = {pk: sample_level_keys(pk) for pk in indexed_pks()}
     for entry_id, facet, value in SearchFacet.objects.values_list("entry_id", "facet", "value"):
         keys[entry_id].append(facet_key(facet, value))
     return {pk: sorted(values) for pk, values in keys.items()}
@@ -241,6 +252,66 @@ def test_entry_keys_mirror_the_facet_rows_after_every_kind_of_change(admin_clien
     assert set(stored_keys()) == {records[1].pk, records[2].pk}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL")
+def test_every_entry_carries_the_sample_levels_its_pk_is_a_multiple_of(make_record):
+    records = [make_record(title=f"Sampled telegram {n}") for n in range(3)]
+    # Records at pks that are multiples of 1024, 512 and 6 (= 2 · 3), written as the
+    # importer writes them, then indexed like every write.
+    placed = [1024 * 7, 512 * 9, 6 * 1001]
+    made = [
+        Record(pk=pk, record_id=pk, title=f"Sampled cable {pk}", status="published")
+        for pk in placed
+    ]
+    Record.objects.bulk_create(made)
+    update_search_index(record_pks=placed)
+    every = {SAMPLE_LEVEL_KEYS + stride for stride in SAMPLE_STRIDES}
+    stored = {pk: set(keys) for pk, keys in stored_keys().items()}
+    assert stored[1024 * 7] & every == every  # all eleven levels
+    assert stored[512 * 9] & every == every - {SAMPLE_LEVEL_KEYS + 1024}
+    assert stored[6 * 1001] & every == {SAMPLE_LEVEL_KEYS + 1, SAMPLE_LEVEL_KEYS + 2}
+    for record in records:
+        assert SAMPLE_LEVEL_KEYS + 1 in stored[record.pk]
+    # The stride-4 sample of every entry is exactly the entries whose pk is a multiple of 4.
+    sampled = SearchEntry.objects.filter(keys__overlap=[SAMPLE_LEVEL_KEYS + 4])
+    assert set(sampled.values_list("pk", flat=True)) == {pk for pk in stored if pk % 4 == 0}
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert stored_keys() == keys_from_facet_rows()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL")
+def test_migration_0024_takes_the_sample_levels_out_and_puts_back_what_the_writes_write(
+    make_record,
+):
+    import importlib
+
+    migration = importlib.import_module(
+        "accessions.migrations.0024_search_title_words_and_sample_levels"
+    )
+    records = [make_record(title=f"Migrated telegram {n}") for n in range(4)]
+    written = stored_keys()
+    assert written == keys_from_facet_rows()
+
+    def run(statements):
+        with connection.cursor() as cursor:
+            for statement in statements:
+                if statement.startswith("UPDATE"):  # its data, not its indexes
+                    cursor.execute(statement)
+
+    run(migration.POSTGRESQL_BACKWARD)
+    facet_keys_only = {
+        pk: [key for key in keys if not SAMPLE_LEVEL_KEYS <= key < SAMPLE_LEVEL_KEYS + 10**8]
+        for pk, keys in written.items()
+    }
+    assert stored_keys() == facet_keys_only
+    SearchEntry.objects.update(title_document=None)
+    run(migration.POSTGRESQL_FORWARD)
+    assert stored_keys() == written
+    assert {hit.record.pk for hit in run_search(QueryDict("q=migrated")).hits} == {
+        record.pk for record in records
+    }
+    assert SearchEntry.objects.filter(title_document__isnull=True).count() == 0
+
+
 def index_definitions() -> dict[str, str]:
     with connection.cursor() as cursor:
         return dict(
@@ -257,6 +328,10 @@ def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make
         # One GIN index holds the text and the facet keys.
         assert "gin (document, keys)" in before["search_entry_words_keys"]
         assert not {"search_entry_document", "search_entry_keys"} & set(before)
+        # The title's own words have theirs; the samples are read through the keys, and the
+        # pk-slot index of the old samples is gone (migration 0024).
+        assert "gin (title_document)" in before["search_entry_title_words"]
+        assert "search_entry_sample_slot" not in before
     else:
         assert "search_facet_value" in before
     make_record(title="Indexed again")
@@ -334,6 +409,7 @@ def index_snapshot() -> dict:
             entry.date_end,
             entry.sort_title,
             entry.document,
+            entry.title_document,
             entry.keys,
         )
     facets = set(SearchFacet.objects.values_list("entry_id", "facet", "value"))

@@ -2,15 +2,17 @@
 
 One archive of some eleven thousand records serves the module: every published record
 holds the word "sputnik", most in their summary or text only; a few dozen hold it in their
-title, and the best of them, the shortest title, is made last, behind all the others. Other
-words are held by exactly 2,999, 3,001, 10,000 and 10,001 records. Six hundred drafts and
-withdrawn records hold every word, in the shortest title and with the oldest date, so that
-any leak shows at the top of a page or as hundreds too many in a count.
+title, and the best of them, the oldest of those, is made last, behind all the others, with
+the longest title and a date younger than a dozen of the other matches. Most titles hold
+the word "report": that title tier is large. Other words are held by exactly 2,999, 3,001,
+10,000 and 10,001 records. Six hundred drafts and withdrawn records hold every word, in
+their title and with the oldest date, so that any leak shows at the top of a page or as
+hundreds too many in a count.
 
 The expected orders and counts are worked out here from the records as made, not from the
-engine: relevance is first the records whose title holds every word, shortest title first,
-then all other matches; in each, oldest date first (then the end of the date range),
-undated last, then by pk.
+engine: relevance is first the records whose title holds every word, then all other
+matches; in each, oldest date first (then the end of the date range), undated last, then
+by pk. The length of the title counts for nothing.
 """
 
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accessions.catalogue.models import Language, Record, RecordText
-from accessions.search import counting
+from accessions.search import counting, relevance
 from accessions.search.engine import run_search
 from accessions.search.indexing import update_search_index
 from accessions.search.rebuilding import rebuild_search_index
@@ -39,9 +41,9 @@ PAGE = 20
 ESTIMATE_ERROR = 0.05
 PUBLISHED_AT = datetime(2024, 1, 1, tzinfo=UTC)
 
-# Titles holding the word, of a few lengths, with ties on length and on dates. The first
-# three share a length and a start and differ in the end of their range; the fourth ties
-# the third on everything but the pk. The ones marked True hold "luna" in their summary.
+# Titles holding the word, of a few lengths, with ties on dates. The first three share a
+# start and differ in the end of their range; the fourth ties the third on everything but
+# the pk. The ones marked True hold "luna" in their summary.
 TITLED = [
     ("Sputnik memo", "1962", False),
     ("Sputnik memo", "1962-01", False),
@@ -64,8 +66,12 @@ TITLED = [
     )
     for k in range(19)
 ]
-# The best match: the shortest title holding the word, yet the newest date and the last pk.
-BEST = ("Sputnik", "1991-12-25")
+# The best match: the oldest title holding the word, made last (the last pk), with the
+# longest title, and younger than the twelve oldest records without the word in the title.
+BEST = (
+    "Sputnik and the missile gap: a long retrospective on the first year of the space age",
+    "1949-06",
+)
 
 
 @dataclass
@@ -172,10 +178,8 @@ def relevance_order(published, words: set[str]) -> list[int]:
     """The pks of the records holding every word, in relevance order."""
 
     def key(made: Made):
-        in_title = words <= made.title_words
         return (
-            0 if in_title else 1,
-            len(made.title.lower()) if in_title else 0,
+            0 if words <= made.title_words else 1,
             made.date_start is None,
             made.date_start or date.min,
             made.date_end is None,
@@ -198,13 +202,44 @@ def test_the_archive_is_as_planned(archive):
     for word, count in COUNTED.items():
         assert sum(1 for made in published if word in made.words) == count
     assert len(archive["unpublished"]) == 2 * UNPUBLISHED
+    # The best match is the oldest title match and the longest, and a dozen other matches
+    # are older still.
+    best = published[-1]
+    titled = [made for made in published if WORD in made.title_words]
+    assert len(titled) == len(TITLED) + 1
+    assert all(made.date_start is None or made.date_start > best.date_start for made in titled[:-1])
+    assert all(len(made.title) < len(best.title) for made in titled[:-1])
+    older = [made for made in published if made.date_start and made.date_start < best.date_start]
+    assert len(older) == 12 and not any(WORD in made.title_words for made in older)
 
 
-def test_the_best_match_comes_first_past_the_limit_and_every_page_follows_the_order(archive):
+# How far PostgreSQL walks a tier in date order before it sorts the tier's matches instead
+# (relevance.page_by_tiers): as set; far enough to walk every entry; no further than the
+# page, so that most walks fall short and the fallback makes the page. Each gives the same
+# pages. SQLite ranks every match at once.
+WALKS = {
+    "as-set": None,
+    "walk-everything": (10**6, 200),
+    "walk-the-page-only": (0, 1),
+}
+
+
+@pytest.fixture(params=list(WALKS))
+def walks(request, monkeypatch):
+    if WALKS[request.param] is None:
+        return
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL walks the tiers in date order")
+    at_least, span = WALKS[request.param]
+    monkeypatch.setattr(relevance, "WALK_AT_LEAST", at_least)
+    monkeypatch.setattr(relevance, "WALK_SPAN", span)
+
+
+def test_the_best_match_comes_first_past_the_limit_and_every_page_follows_the_order(archive, walks):
     expected = relevance_order(archive["published"], {WORD})
     assert len(expected) > counting.EXACT_COUNT_LIMIT
     best = archive["published"][-1]
-    assert (best.title, expected[0]) == ("Sputnik", best.pk)
+    assert expected[0] == best.pk
     first, result = page_pks(f"q={WORD}")
     assert result.estimated and result.sort == "relevance"
     assert first[0] == best.pk
@@ -221,6 +256,67 @@ def test_the_best_match_comes_first_past_the_limit_and_every_page_follows_the_or
     assert shown == expected[(last - 1) * PAGE : last * PAGE]
     dates = {made.pk: made.date_start for made in archive["published"]}
     assert shown and all(dates[pk] is None for pk in shown)
+
+
+def test_a_large_title_tier_is_ranked_by_date_then_pk_past_the_limit(archive, walks):
+    # "report" is in most titles and nowhere else: one tier, past the limit, in date order;
+    # the twelve oldest share a start and are ordered by the end of their range, then pk.
+    expected = relevance_order(archive["published"], {"report"})
+    assert len(expected) > counting.EXACT_COUNT_LIMIT
+    by_pk = {made.pk: made for made in archive["published"]}
+    assert all("report" in by_pk[pk].title_words for pk in expected)
+    first, result = page_pks("q=report")
+    assert result.estimated
+    assert first == expected[:PAGE]
+    oldest = [(by_pk[pk].date_start, by_pk[pk].date_end) for pk in first[:12]]
+    assert len({start for start, _ in oldest}) == 1 and oldest == sorted(oldest)
+    for number in (2, 50):
+        shown, _ = page_pks(f"q=report&page={number}")
+        assert shown == expected[(number - 1) * PAGE : number * PAGE], f"page {number}"
+
+
+def test_a_relevance_page_past_the_limit_within_dates_follows_the_order(
+    archive, walks, monkeypatch
+):
+    # Some five thousand matches end in 1970 or later, a few of them with the word in the
+    # title: past a limit of a thousand, PostgreSQL walks the tiers from those dates on.
+    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 1000)
+    within = [
+        made
+        for made in archive["published"]
+        if made.date_start is not None and made.date_end >= date(1970, 1, 1)
+    ]
+    expected = relevance_order(within, {WORD})
+    in_title = {made.pk for made in within if WORD in made.title_words}
+    titled = [pk for pk in expected if pk in in_title]
+    assert 0 < len(titled) < PAGE and len(expected) > 1000
+    for number in (1, 2):
+        shown, result = page_pks(f"q={WORD}&date_from=1970&page={number}")
+        assert result.estimated
+        assert shown == expected[(number - 1) * PAGE : number * PAGE], f"page {number}"
+        if number == 1:
+            assert shown[: len(titled)] == titled
+
+
+def test_a_relevance_page_past_the_limit_with_sparse_tiers_follows_the_order(
+    archive, walks, monkeypatch
+):
+    # "luna" is in three titles and in the summary or text of one record in fifty: past a
+    # limit of a hundred, both tiers are sparse among the oldest records, and a walk that
+    # falls short must leave the page to the tier's sorted matches.
+    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 100)
+    expected = relevance_order(archive["published"], {"luna"})
+    titles = {made.pk: made.title for made in archive["published"]}
+    assert [titles[pk] for pk in expected[:3]] == [
+        "Luna and Sputnik",
+        "Sputnik and Luna",
+        "Sputnik and Luna",
+    ]
+    assert 100 < len(expected) < 50 * PAGE
+    for number in (1, 2, 5):
+        shown, result = page_pks(f"q=luna&page={number}")
+        assert result.estimated
+        assert shown == expected[(number - 1) * PAGE : number * PAGE], f"page {number}"
 
 
 def test_relevance_orders_an_exactly_counted_search_the_same_way(archive):
@@ -256,8 +352,8 @@ def test_counts_are_exact_up_to_the_limit_and_within_five_percent_past_it(archiv
 def test_drafts_and_withdrawn_records_never_appear_in_results_or_counts(archive):
     unpublished = archive["unpublished"]
     assert run_search(QueryDict("q=zircon")).total == 0
-    # They hold the shortest title and the oldest date: first by relevance or by date if
-    # they leaked.
+    # They hold every word in their title and have the oldest date: first by relevance or
+    # by date if they leaked.
     for query in (f"q={WORD}", f"q={WORD}&sort=date", "q=mercury", "q=telstar&sort=date"):
         shown, result = page_pks(query)
         assert shown and not unpublished.intersection(shown), query

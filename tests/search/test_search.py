@@ -203,6 +203,34 @@ def test_relevance_puts_title_matches_above_text_matches(client, catalogue, make
     assert response.context["result"].sort == "relevance"
 
 
+def test_relevance_ranks_title_matches_by_date_whatever_the_title_length(client, make_record):
+    # Made in this order, so that the pks run against the expected order.
+    made = {
+        name: make_record(title=title, date_text=date_text, summary="Airships.")
+        for name, title, date_text in [
+            ("undated", "Zeppelin", "undated"),
+            ("wordy", "Zeppelin raid over the docks", "1930"),
+            ("short", "Zeppelin", "1930"),
+            ("day", "Zeppelin sighting", "1930-01-01"),
+            ("long", "A long account of the zeppelin raids over the eastern counties", "1915"),
+        ]
+    }
+    text_only = make_record(title="Report", summary="A zeppelin passed.", date_text="1900")
+    # Title matches first, each by date whatever its length: the long title of 1915, then
+    # 1930-01-01 (a single day ends before the whole year), then the two of the whole year
+    # 1930 by pk (the longer title first), then the undated one; the older text-only match
+    # after all of them.
+    expected = [made[name].record_id for name in ("long", "day", "wordy", "short", "undated")]
+    assert made["wordy"].pk < made["short"].pk
+    assert record_ids(search(client, q="zeppelin")) == [*expected, text_only.record_id]
+    # The API shows the same order.
+    api = client.get("/api/records/?q=zeppelin").json()
+    assert [item["title"] for item in api["results"]][:2] == [
+        "A long account of the zeppelin raids over the eastern counties",
+        "Zeppelin sighting",
+    ]
+
+
 def test_sort_orders_by_date_title_and_upload(client, catalogue):
     records = catalogue["records"]
     newest_first = search(client, sort="-date")
