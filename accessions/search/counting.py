@@ -80,6 +80,8 @@ class RankedPage:
     offset: int
     limit: int
     facets: list = field(default_factory=list)
+    # Filled by capped_counts: the facets' (facet, value, count) rows, None past the limit.
+    facet_rows: list | None = None
 
 
 def capped_counts(
@@ -162,7 +164,6 @@ def capped_counts(
         )
         row = list(cursor.fetchone())
     if page is not None and page.facets:
-        # (facet, value, count) rows of the page's facets; None past the limit.
         page.facet_rows = row.pop() or ([] if row[0] <= EXACT_COUNT_LIMIT else None)
     page_pks = row.pop() if page is not None else None
     return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :], page_pks

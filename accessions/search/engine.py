@@ -143,7 +143,7 @@ def run_search(
                 *(name for name in search_filter.active_filter_names() if name not in DATE_PARAMS)
             ),
         )
-    counted = getattr(ranked_page, "facet_rows", None) if active else None
+    counted = ranked_page.facet_rows if ranked_page is not None and active else None
     _fill_facets(
         result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped, counted
     )
