@@ -3,9 +3,11 @@
 The search page and the JSON API both call it, so they cannot disagree. It runs a fixed
 number of queries whatever the data: resolve slugs (when filters are given), count, fetch the
 page's ids, count all facets in one UNION query, label the shown facet values, and load the
-page's records with their highlighted snippets. On PostgreSQL a relevance page comes with
-the count, and a facet group counted under the words alone takes one more query (the
-words' estimate, see _sized_groups); one facet value alone is counted by its kept total.
+page's records with their highlighted snippets. On PostgreSQL a relevance page within the
+exact-count limit comes with the count (and the shared facet counts, from the same rows);
+past it, the page is one more query (relevance.page_by_tiers). A facet group counted under
+the words alone takes one more query (the words' estimate, see _sized_groups); one facet
+value alone is counted by its kept total.
 """
 
 from django.db import connection

@@ -42,10 +42,6 @@ SAMPLE_LEVEL = 13
 SAMPLE_LEVELS_UP_TO = 1024
 
 
-def sample_level_key(stride: int) -> int:
-    return SAMPLE_LEVEL * FACET_KEY_BASE + stride
-
-
 def facet_key(facet: int, value: int) -> int:
     if not 0 <= value < FACET_KEY_BASE:
         raise ValueError(f"facet value {value} does not fit a facet key")
