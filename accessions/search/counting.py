@@ -73,15 +73,43 @@ FTS_ROW_HAS_ENTRY = (
 @dataclass
 class RankedPage:
     """A page of entries by relevance, asked of capped_counts (PostgreSQL): `candidates` is
-    the (SQL, parameters) of relevance.candidates_sql's rows of the matching entries, and
-    `facets` those to count over the same rows when they are within the limit."""
+    the (SQL, parameters) of relevance.candidates_sql's rows of the matching entries."""
 
     candidates: tuple[str, list]
     offset: int
     limit: int
+
+
+@dataclass
+class Sized:
+    """A facet group counted over other entries than the search's own (its own filters are
+    left out), asked of capped_counts: `source` is the queryset of those entries, `without`
+    the filters left out, and `facets` those to count over the same rows (PostgreSQL)."""
+
+    source: object
+    without: tuple[str, ...]
     facets: list = field(default_factory=list)
-    # Filled by capped_counts: the facets' (facet, value, count) rows, None past the limit.
+
+
+@dataclass
+class CappedCounts:
+    """What capped_counts counted.
+
+    `main` is the search's count (the cap when it stopped there); `sizes` the count of each
+    Sized (None when not counted); `extra` each extra source's count; `page_pks` the
+    relevance page when it came with the count; `facet_rows` the (facet, value, count) rows
+    of the main facets and `sized_rows` those of each Sized, None where not within the
+    limit; `coarse` the matches of the coarse sample of the main source and of each Sized,
+    by the filters left out (None where not read).
+    """
+
+    main: int
+    sizes: list
+    extra: list
+    page_pks: list[int] | None = None
     facet_rows: list | None = None
+    sized_rows: list = field(default_factory=list)
+    coarse: dict = field(default_factory=dict)
 
 
 def capped_counts(
@@ -91,82 +119,153 @@ def capped_counts(
     sized=(),
     extra=(),
     page: RankedPage | None = None,
+    facets=(),
     coarse=None,
-) -> tuple[int, list, list, list[int] | None]:
+) -> CappedCounts:
     """How many entries the main source matches, counting no further than `cap`, and then
-    each (source, filters it leaves out) of `sized` the same way, and each (source, cap) of
-    `extra` to its own cap, in one query. A source is a queryset of entries or the (SQL,
-    parameters) of a query of pks.
+    each Sized the same way, and each (source, cap) of `extra` to its own cap, in one query.
+    A source is a queryset of entries or the (SQL, parameters) of a query of pks.
 
-    The `sized` sources are counted only when the main count is within EXACT_COUNT_LIMIT
+    The Sized sources are counted only when the main count is within EXACT_COUNT_LIMIT
     (None otherwise): past it, everything is estimated anyway, and the database skips their
     subqueries. With `page`, its candidates replace the main source: the same entries the
     count reads are ranked, and the best of them make the page, so that one reading of a
-    word's matches serves both. Returns (main count, sized counts, extra counts, the page's
-    pks or None); the page is None past the limit, where relevance.page_by_tiers makes it.
+    word's matches serves both; past the limit there is no page (relevance.page_by_tiers
+    makes it).
+
+    On PostgreSQL the main source's `facets` and each Sized's own are counted from the rows
+    its count reads, when they are within the limit: every set of matches is read once.
 
     With `coarse`, a function giving the (SQL, parameters) of the coarse sample of the
     entries without some filters, a source that its coarse sample already shows past the
-    limit is not counted: the main count is then `cap`, a sized one None (see
-    _surely_past_the_limit).
+    limit is not counted: the main count is then `cap`, a sized one None (SURELY_PAST_HITS).
+    The coarse samples' sizes come back for the estimates, which need not read them again.
     """
-    sized, extra = list(sized), list(extra)
+    sized, extra, facets = list(sized), list(extra), list(facets)
+    postgresql = connection.vendor == "postgresql"
     ctes, params = [], []
-    if page is None:
-        inner, inner_params = _capped_sql(main, cap)
-    else:
-        candidates_sql, candidates_params = page.candidates
-        ctes.append(f"candidates AS MATERIALIZED ({candidates_sql} LIMIT %s)")
-        params += [*candidates_params, max(cap, page.offset + page.limit)]
-        inner, inner_params = "(SELECT COUNT(*) FROM candidates)", []
+    main_read = page is not None or (postgresql and facets)
     if coarse is not None:
-        # A count its coarse sample shows far past the limit is not counted up to it: the
-        # database then never reads the capped matches (nor ranks them).
-        surely, surely_params = _surely_past_the_limit(coarse(()))
-        counted = f"SELECT CASE WHEN {surely} THEN %s ELSE {inner} END AS main"
-        params += [*surely_params, cap, *inner_params]
+        ctes.append(f"coarse_main AS MATERIALIZED ({_coarse_count_sql(coarse(()))[0]})")
+        params += _coarse_count_sql(coarse(()))[1]
+        surely = f"((SELECT c FROM coarse_main) >= {SURELY_PAST_HITS})"
     else:
-        counted = f"SELECT {inner} AS main"
-        params += inner_params
+        surely = "FALSE"
+    if page is not None:
+        # The matches are read once, unless the coarse sample shows them far past the
+        # limit: the database then never reads the capped matches (nor ranks them).
+        candidates_sql, candidates_params = page.candidates
+        ctes.append(
+            f"main_rows AS MATERIALIZED (SELECT * FROM ({candidates_sql}) c "
+            f"WHERE NOT {surely} LIMIT %s)"
+        )
+        params += [*candidates_params, max(cap, page.offset + page.limit)]
+    elif main_read:
+        keys_sql, keys_params = _keys_of(main)
+        ctes.append(
+            f"main_rows AS MATERIALIZED (SELECT * FROM ({keys_sql}) m WHERE NOT {surely} LIMIT %s)"
+        )
+        params += [*keys_params, cap]
+    if main_read:
+        inner, inner_params = "(SELECT COUNT(*) FROM main_rows)", []
+    else:
+        inner, inner_params = _capped_sql(main, cap)
     # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
-    ctes.append(f"counted AS MATERIALIZED ({counted})")
+    ctes.append(
+        f"counted AS MATERIALIZED (SELECT CASE WHEN {surely} THEN %s ELSE {inner} END AS main)"
+    )
+    params += [cap, *inner_params]
     columns = ["counted.main"]
     column_params = []
-    for source, without in sized:
+    for number, group in enumerate(sized):
         unless, unless_params = "FALSE", []
         if coarse is not None:
-            unless, unless_params = _surely_past_the_limit(coarse(without))
-        sql, source_params = _capped_sql(source, cap)
-        columns.append(f"CASE WHEN counted.main <= %s AND NOT {unless} THEN {sql} END")
-        column_params += [EXACT_COUNT_LIMIT, *unless_params, *source_params]
+            coarse_sql, coarse_params = _coarse_count_sql(coarse(group.without))
+            ctes.append(f"coarse_{number} AS MATERIALIZED ({coarse_sql})")
+            params += coarse_params
+            unless = f"((SELECT c FROM coarse_{number}) >= {SURELY_PAST_HITS})"
+        # Whether to count the group at all, decided once for its count and its facets.
+        ctes.append(
+            f"sized_{number}_on AS MATERIALIZED (SELECT (SELECT main FROM counted) <= "
+            f"{EXACT_COUNT_LIMIT} AND NOT {unless} AS counting)"
+        )
+        params += unless_params
+        on = f"(SELECT counting FROM sized_{number}_on)"
+        if postgresql and group.facets:
+            keys_sql, keys_params = _keys_of(group.source)
+            ctes.append(
+                f"sized_{number} AS MATERIALIZED (SELECT * FROM ({keys_sql}) s WHERE {on} LIMIT %s)"
+            )
+            params += [*keys_params, cap]
+            size = f"(SELECT COUNT(*) FROM sized_{number})"
+            columns.append(f"CASE WHEN {on} THEN {size} END")
+            counts = _unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
+            columns.append(
+                f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN (SELECT json_agg("
+                f"json_build_array(facet, value, count)) FROM ({counts}) counts) END"
+            )
+        else:
+            sql, source_params = _capped_sql(group.source, cap)
+            columns.append(f"CASE WHEN {on} THEN {sql} END")
+            column_params += source_params
     for source, extra_cap in extra:
         sql, source_params = _capped_sql(source, extra_cap)
         columns.append(sql)
         column_params += source_params
-    statement = f"WITH {', '.join(ctes)} "
     if page is not None:
-        # Past the limit the candidates are only the first the index gave: no page from them.
         columns.append(
-            f"CASE WHEN counted.main <= %s THEN ARRAY(SELECT candidate FROM candidates "
-            f"ORDER BY {CANDIDATE_ORDER} LIMIT %s OFFSET %s) END"
+            f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN ARRAY(SELECT candidate "
+            f"FROM main_rows ORDER BY {CANDIDATE_ORDER} LIMIT %s OFFSET %s) END"
         )
-        column_params += [EXACT_COUNT_LIMIT, page.limit, page.offset]
-        if page.facets:
-            counts = _unnested_key_counts("candidates", "entry_keys", page.facets)
-            columns.append(
-                f"CASE WHEN counted.main <= %s THEN (SELECT json_agg(json_build_array("
-                f"facet, value, count)) FROM ({counts}) counts) END"
-            )
-            column_params.append(EXACT_COUNT_LIMIT)
+        column_params += [page.limit, page.offset]
+    if main_read and facets:
+        counts = _unnested_key_counts("main_rows", "entry_keys", facets)
+        columns.append(
+            f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN (SELECT json_agg("
+            f"json_build_array(facet, value, count)) FROM ({counts}) counts) END"
+        )
+    if coarse is not None:
+        columns.append("(SELECT c FROM coarse_main)")
+        columns += [f"(SELECT c FROM coarse_{number})" for number in range(len(sized))]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{statement}SELECT {', '.join(columns)} FROM counted", [*params, *column_params]
+            f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM counted",
+            [*params, *column_params],
         )
         row = list(cursor.fetchone())
-    if page is not None and page.facets:
-        page.facet_rows = row.pop() or ([] if row[0] <= EXACT_COUNT_LIMIT else None)
-    page_pks = row.pop() if page is not None else None
-    return row[0], row[1 : 1 + len(sized)], row[1 + len(sized) :], page_pks
+    result = CappedCounts(main=row.pop(0), sizes=[], extra=[])
+    within = result.main <= EXACT_COUNT_LIMIT
+    for group in sized:
+        size, rows = row.pop(0), None
+        if postgresql and group.facets:
+            rows = row.pop(0)
+            if rows is None and size is not None and size <= EXACT_COUNT_LIMIT:
+                rows = []  # no match at all: json_agg of nothing is NULL
+        result.sizes.append(size)
+        result.sized_rows.append(rows)
+    result.extra = [row.pop(0) for _ in extra]
+    if page is not None:
+        result.page_pks = row.pop(0)
+    if main_read and facets:
+        result.facet_rows = row.pop(0) or ([] if within else None)
+    if coarse is not None:
+        result.coarse[()] = row.pop(0)
+        for group in sized:
+            result.coarse[group.without] = row.pop(0)
+    return result
+
+
+def _keys_of(source) -> tuple[str, list]:
+    """(SQL, parameters) of the entry_keys of a queryset of entries (PostgreSQL)."""
+    return (
+        source.order_by().annotate(entry_keys=F("keys")).values("entry_keys")
+    ).query.sql_with_params()
+
+
+def _coarse_count_sql(coarse_sample) -> tuple[str, list]:
+    """(SQL, parameters) of a coarse sample's number of matches, as a row (c)."""
+    sql, params = coarse_sample
+    return f"SELECT COUNT(*) AS c FROM ({sql}) coarse", list(params)
 
 
 def counted_rows(rows) -> tuple[str, list]:
@@ -181,14 +280,6 @@ def counted_rows(rows) -> tuple[str, list]:
         "AS counted(facet, value, count)",
         [facets, values, counts],
     )
-
-
-def _surely_past_the_limit(coarse_sample) -> tuple[str, list]:
-    """SQL (and parameters): whether a coarse sample shows its count past the limit beyond
-    doubt (see SURELY_PAST_HITS); such a count is estimated without counting its matches up
-    to the limit, which reads EXACT_COUNT_LIMIT rows."""
-    sql, params = coarse_sample
-    return f"((SELECT COUNT(*) FROM ({sql}) coarse) >= {SURELY_PAST_HITS})", list(params)
 
 
 def _capped_sql(source, cap: int) -> tuple[str, list]:
@@ -296,8 +387,26 @@ def coarse_sample(search_filter, without=()) -> tuple[str, list]:
     return coarse.order_by().values("pk").query.sql_with_params()
 
 
+def stride_for(coarse_hits: int, hits: int | None = None) -> int:
+    """The stride of a sample expecting `hits` matches (SAMPLE_HITS by default), from the
+    matches its coarse sample holds: what _stride_case computes in SQL."""
+    stride = COARSE_STRIDE
+    while stride > 1:
+        if coarse_hits >= coarse_hits_for(stride, hits):
+            return stride
+        stride //= 2
+    return 1
+
+
 def estimated_counts(
-    search_filter, facets, without, number: int, *, total: bool, hits: int | None = None
+    search_filter,
+    facets,
+    without,
+    number: int,
+    *,
+    total: bool,
+    hits: int | None = None,
+    coarse_hits: int | None = None,
 ):
     """(SQL, parameters) of the estimated counts of the facets' values over the entries
     matching the filters less those named, as (facet, value, count) rows, and with `total`
@@ -306,16 +415,21 @@ def estimated_counts(
     The stride is chosen in the same statement from the coarse sample to expect `hits`
     sampled matches (SAMPLE_HITS by default; see "How estimates are sized"); `number` names
     the statement's own common table expressions, so that several estimates can go in one
-    UNION.
+    UNION. `coarse_hits`, when the count already read the coarse sample, is its number of
+    matches: the stride then follows from it without reading the coarse sample again.
     """
-    coarse_sql, coarse_params = coarse_sample(search_filter, without)
-    name = f"stride_{number}"
-    stride = f"(SELECT s FROM {name})"
-    ctes = [
-        f"{name} AS MATERIALIZED (SELECT {_stride_case(hits or SAMPLE_HITS)} AS s FROM "
-        f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
-    ]
-    params = list(coarse_params)
+    ctes, params = [], []
+    if coarse_hits is not None:
+        stride = str(stride_for(coarse_hits, hits))
+    else:
+        coarse_sql, coarse_params = coarse_sample(search_filter, without)
+        name = f"stride_{number}"
+        stride = f"(SELECT s FROM {name})"
+        ctes.append(
+            f"{name} AS MATERIALIZED (SELECT {_stride_case(hits or SAMPLE_HITS)} AS s FROM "
+            f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
+        )
+        params += coarse_params
     sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
     total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
     parts = []
@@ -339,7 +453,7 @@ def estimated_counts(
         if total:
             total_sql, total_params = sample.order_by().values("pk").query.sql_with_params()
             parts.append((f"{total_row} FROM ({total_sql}) t", list(total_params)))
-    sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(
+    sql = (f"WITH {', '.join(ctes)} " if ctes else "") + " UNION ALL ".join(
         f"SELECT * FROM ({part}) part_{index}" for index, (part, _) in enumerate(parts)
     )
     for _, part_params in parts:

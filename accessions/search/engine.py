@@ -75,7 +75,7 @@ def run_search(
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
     total_is_capped = False
-    ranked_page = None
+    counted, group_rows, coarse_hits = None, {}, {}
     offset = (result.page_number - 1) * page_size
     page_pks = None
     if not active:
@@ -93,29 +93,45 @@ def run_search(
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        ranked_page, coarse = None, None
-        if connection.vendor == "postgresql":
+        ranked_page, coarse, shared = None, None, []
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
             if sort == "relevance":
-                # The facets counted over the search's own matches are counted from the rows
-                # the count and the page read, when they are within the limit.
                 candidates = relevance.candidates_sql(entries, keywords)
-                ranked_page = counting.RankedPage(
-                    candidates, offset, page_size, facets=_shared_facets(search_filter)
-                )
+                ranked_page = counting.RankedPage(candidates, offset, page_size)
+            # The facets counted over the search's own matches, and each sized group's own
+            # facet, are counted from the rows their counts read, when within the limit.
+            shared = _shared_facets(search_filter)
 
             # A coarse sample, read through its index, tells a count far past the limit
             # without counting its matches up to it.
             def coarse(without):
                 return counting.coarse_sample(search_filter, without)
 
-        result.total, sizes, extra_counts, page_pks = counting.capped_counts(
+        facet_of = {param: facet for param, facet, _ in _groups()}
+        counts = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
-            sized=[(search_filter.queryset_without(*own), own) for _, own in sized],
+            sized=[
+                counting.Sized(
+                    search_filter.queryset_without(*own),
+                    own,
+                    [facet_of[param]] if postgresql else [],
+                )
+                for param, own in sized
+            ],
             extra=extra,
             page=ranked_page,
+            facets=shared,
             coarse=coarse,
         )
+        result.total, sizes, extra_counts = counts.main, counts.sizes, counts.extra
+        page_pks, counted, coarse_hits = counts.page_pks, counts.facet_rows, counts.coarse
+        group_rows = {
+            param: rows
+            for (param, _), rows in zip(sized, counts.sized_rows, strict=True)
+            if rows is not None
+        }
         if keyword_cap:
             # Now the filters know whether the words or a facet value match fewer records,
             # and the rest of the request's queries lead with the smaller.
@@ -145,9 +161,16 @@ def run_search(
                 *(name for name in search_filter.active_filter_names() if name not in DATE_PARAMS)
             ),
         )
-    counted = ranked_page.facet_rows if ranked_page is not None and active else None
     _fill_facets(
-        result, search_filter, cleaned, facet_limit, sampled_groups, total_is_capped, counted
+        result,
+        search_filter,
+        cleaned,
+        facet_limit,
+        sampled_groups,
+        total_is_capped,
+        counted=counted,
+        group_rows=group_rows,
+        coarse_hits=coarse_hits,
     )
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -282,7 +305,8 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
     each needs its own size to tell whether to count exactly or estimate. A group whose
     filter is the only one reads the kept totals and needs none, nor does one whose other
     facet filters choose values of at most EXACT_COUNT_LIMIT records all told, nor one
-    counted under words alone that PostgreSQL already expects in far more records.
+    counted under one facet value alone (its kept total is its size), nor one counted
+    under words alone that PostgreSQL already expects in far more records.
     """
     active = set(search_filter.active_filter_names())
     sized, surely_large = [], set()
@@ -293,6 +317,13 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
             surely_large.add(param)
             continue
         bound = search_filter.upper_bound(without=own)
+        if bound is not None and bound > counting.EXACT_COUNT_LIMIT:
+            left = active.difference(own)
+            if len(left) == 1 and _single_facet_value(search_filter, list(left)) is not None:
+                # One facet value is all the group counts under: its kept total is its
+                # size, past the limit, and counting to the limit would only confirm it.
+                surely_large.add(param)
+                continue
         if bound is None or bound > counting.EXACT_COUNT_LIMIT:
             sized.append((param, own))
     return sized, surely_large
@@ -351,15 +382,21 @@ def _fill_facets(
     facet_limit,
     sampled_groups,
     total_is_capped=False,
+    *,
     counted=None,
+    group_rows=None,
+    coarse_hits=None,
 ) -> None:
     """Count every facet in one query; each facet's counts ignore its own filter.
 
     The groups named in `sampled_groups` (and all but the kept totals when the search itself
     is estimated) are estimated, each from a sample of its own matches; so is the total when
     `total_is_capped` (its count stopped at the limit). `counted` holds the (facet, value,
-    count) rows of the shared facets when the count already counted them.
+    count) rows of the shared facets when the count already counted them, `group_rows` those
+    of the groups it counted, by param, and `coarse_hits` the sizes of the coarse samples it
+    read, by the filters they leave out.
     """
+    group_rows, coarse_hits = group_rows or {}, coarse_hits or {}
     active = set(search_filter.active_filter_names())
     groups = _groups()
     shared = _shared_facets(search_filter)
@@ -386,6 +423,8 @@ def _fill_facets(
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
             sampled_parts.append(([facet], own))
+        elif param in group_rows:
+            querysets.append(counting.counted_rows(group_rows[param]))
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
@@ -400,6 +439,7 @@ def _fill_facets(
                 number,
                 total=total_is_capped and without == (),
                 hits=counting.SAMPLE_HITS if without == () else counting.GROUP_SAMPLE_HITS,
+                coarse_hits=coarse_hits.get(without),
             )
         )
     combined = counting.union_all(querysets) if querysets else None
