@@ -21,6 +21,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accessions.catalogue.models import Record
@@ -492,3 +493,51 @@ def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without
     sized = search(client, query).context["result"]
     assert sized.estimated_groups == estimated.estimated_groups
     assert sized.facets == estimated.facets and sized.total == estimated.total
+
+
+def test_the_stride_from_a_known_coarse_sample_is_the_one_the_database_picks():
+    # The estimates take the stride from the coarse sample the count already read
+    # (stride_for, in Python) or pick it in SQL (_stride_case): both must agree, at the
+    # real settings, on every size of coarse sample around each threshold.
+    sizes = sorted(
+        {0, 1, 2, 5000}
+        | {
+            counting.coarse_hits_for(stride, hits) + step
+            for hits in (counting.SAMPLE_HITS, counting.GROUP_SAMPLE_HITS)
+            for stride in (2, 4, 64, 1024)
+            for step in (-1, 0, 1)
+        }
+    )
+    for hits in (counting.SAMPLE_HITS, counting.GROUP_SAMPLE_HITS):
+        rows = ", ".join(["(%s)"] * len(sizes))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH sizes(c) AS (VALUES {rows}) "
+                f"SELECT c, {counting._stride_case(hits)} FROM sizes",
+                sizes,
+            )
+            in_sql = dict(cursor.fetchall())
+        assert {size: counting.stride_for(size, hits) for size in sizes} == in_sql
+        assert {size: stride_for(size, hits) for size in sizes} == in_sql
+
+
+def test_a_group_counted_under_one_facet_value_alone_is_sized_by_its_kept_total(
+    client, small_limits
+):
+    english, french = languages()
+    # 12 English records of 1963 and 2 French ones.
+    english_pks = [BASE + offset for offset in range(12)]
+    place(english_pks, language=english)
+    place([BASE + 13, BASE + 15], language=french)
+    query = "language=en&date_from=1963&date_to=1963"
+    with CaptureQueriesContext(connection) as queries:
+        result = search(client, query).context["result"]
+    # Twelve matches, past the limit of three: estimated (3 coarse matches, a stride of 1).
+    assert (result.total, result.estimated) == (12, True)
+    # The decade counts ignore the dates, which leaves English alone: its kept total (12)
+    # is past the limit, so they are estimated without counting English's records up to it.
+    assert "decade" in result.estimated_groups
+    assert [(d.value, d.count) for d in result.decades] == [("1960", 12)]
+    # The language group, counted under the dates alone, is the one group sized (sized_0).
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "sized_0_on" in statements and "sized_1" not in statements
