@@ -46,6 +46,23 @@ COARSE_STRIDE = 1024  # at most models.SAMPLE_LEVELS_UP_TO
 # limit beyond doubt: within the limit, the coarse sample expects fewer than 10 at a
 # million records, and seeing 25 or more is a chance below one in twenty thousand.
 SURELY_PAST_HITS = 25
+# A count whose coarse sample is not that sure, but holds at least FINE_FROM matches, reads
+# a finer sample (every FINE_STRIDE-th entry) to decide: it is past the limit beyond doubt
+# when that sample holds fine_surely_hits() matches, four standard deviations above what a
+# count at the limit gives it. The finer sample costs a few hundred rows where counting up
+# to the limit costs ten thousand; below FINE_FROM coarse matches a count is likely within
+# the limit and is counted anyway.
+FINE_STRIDE = 128  # a sample level: a power of two up to models.SAMPLE_LEVELS_UP_TO
+FINE_FROM = 5
+
+
+def fine_surely_hits() -> int:
+    """The fewest matches of the finer sample that put its count past the limit beyond
+    doubt: λ + 4·sqrt(λ), λ being what a count at the limit leaves in it."""
+    expected = EXACT_COUNT_LIMIT / FINE_STRIDE
+    return max(1, math.ceil(expected + 4 * math.sqrt(expected)))
+
+
 # Facet number of the row carrying a search's estimated total among the facet-count rows.
 SAMPLE_ROW = 0
 
@@ -97,8 +114,9 @@ class CappedCounts:
 
     `main` is the search's count (the cap when it stopped there); `sizes` the count of each
     Sized (None when not counted); `extra` each extra source's count; `page_pks` the
-    relevance page when it came with the count; `facet_rows` the (facet, value, count) rows
-    of the main facets and `sized_rows` those of each Sized, None where not within the
+    relevance page when it came with the count; `facet_rows` the rows to show (facet, value,
+    count, values in facet) of the main facets and `sized_rows` those of each Sized, ranked
+    (see ranked_counts_sql), None where not within the
     limit; `coarse` the matches of the coarse sample of the main source and of each Sized,
     by the filters left out (None where not read).
     """
@@ -120,6 +138,7 @@ def capped_counts(
     extra=(),
     page: RankedPage | None = None,
     facets=(),
+    shown=({}, None),
     coarse=None,
 ) -> CappedCounts:
     """How many entries the main source matches, counting no further than `cap`, and then
@@ -135,10 +154,13 @@ def capped_counts(
 
     On PostgreSQL the main source's `facets` and each Sized's own are counted from the rows
     its count reads, when they are within the limit: every set of matches is read once.
+    They come back as the rows to show (see ranked_counts_sql), given `shown`, the
+    (selected values, values per facet) of the page, ranked in the same statement.
 
     With `coarse`, a function giving the (SQL, parameters) of the coarse sample of the
-    entries without some filters, a source that its coarse sample already shows past the
-    limit is not counted: the main count is then `cap`, a sized one None (SURELY_PAST_HITS).
+    entries without some filters (or of the sample of a given stride), a source that its
+    samples already show past the limit is not counted: the main count is then `cap`, a
+    sized one None (see _surely_past).
     The coarse samples' sizes come back for the estimates, which need not read them again.
     """
     sized, extra, facets = list(sized), list(extra), list(facets)
@@ -146,9 +168,9 @@ def capped_counts(
     ctes, params = [], []
     main_read = page is not None or (postgresql and facets)
     if coarse is not None:
-        ctes.append(f"coarse_main AS MATERIALIZED ({_coarse_count_sql(coarse(()))[0]})")
-        params += _coarse_count_sql(coarse(()))[1]
-        surely = f"((SELECT c FROM coarse_main) >= {SURELY_PAST_HITS})"
+        surely, surely_ctes, surely_params = _surely_past("main", coarse, ())
+        ctes += surely_ctes
+        params += surely_params
     else:
         surely = "FALSE"
     if page is not None:
@@ -180,10 +202,9 @@ def capped_counts(
     for number, group in enumerate(sized):
         unless, unless_params = "FALSE", []
         if coarse is not None:
-            coarse_sql, coarse_params = _coarse_count_sql(coarse(group.without))
-            ctes.append(f"coarse_{number} AS MATERIALIZED ({coarse_sql})")
-            params += coarse_params
-            unless = f"((SELECT c FROM coarse_{number}) >= {SURELY_PAST_HITS})"
+            unless, surely_ctes, surely_params = _surely_past(str(number), coarse, group.without)
+            ctes += surely_ctes
+            params += surely_params
         # Whether to count the group at all, decided once for its count and its facets.
         ctes.append(
             f"sized_{number}_on AS MATERIALIZED (SELECT (SELECT main FROM counted) <= "
@@ -200,10 +221,9 @@ def capped_counts(
             size = f"(SELECT COUNT(*) FROM sized_{number})"
             columns.append(f"CASE WHEN {on} THEN {size} END")
             counts = _unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
-            columns.append(
-                f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN (SELECT json_agg("
-                f"json_build_array(facet, value, count)) FROM ({counts}) counts) END"
-            )
+            ranked, ranked_params = _shown_json(counts, shown)
+            columns.append(f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
+            column_params += ranked_params
         else:
             sql, source_params = _capped_sql(group.source, cap)
             columns.append(f"CASE WHEN {on} THEN {sql} END")
@@ -220,10 +240,9 @@ def capped_counts(
         column_params += [page.limit, page.offset]
     if main_read and facets:
         counts = _unnested_key_counts("main_rows", "entry_keys", facets)
-        columns.append(
-            f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN (SELECT json_agg("
-            f"json_build_array(facet, value, count)) FROM ({counts}) counts) END"
-        )
+        ranked, ranked_params = _shown_json(counts, shown)
+        columns.append(f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
+        column_params += ranked_params
     if coarse is not None:
         columns.append("(SELECT c FROM coarse_main)")
         columns += [f"(SELECT c FROM coarse_{number})" for number in range(len(sized))]
@@ -255,6 +274,17 @@ def capped_counts(
     return result
 
 
+def _shown_json(counts: str, shown) -> tuple[str, list]:
+    """(SQL, parameters) of a JSON array of the rows to show of `counts` (facet, value,
+    count rows), ranked as top_counts ranks them; `shown` is (selected values, limit)."""
+    ranked, params = ranked_counts_sql(counts, *shown)
+    return (
+        f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
+        f"FROM ({ranked}) shown)",
+        params,
+    )
+
+
 def _keys_of(source) -> tuple[str, list]:
     """(SQL, parameters) of the entry_keys of a queryset of entries (PostgreSQL)."""
     return (
@@ -262,24 +292,29 @@ def _keys_of(source) -> tuple[str, list]:
     ).query.sql_with_params()
 
 
+def _surely_past(name: str, coarse, without) -> tuple[str, list[str], list]:
+    """(condition, common table expressions, their parameters): whether the count of the
+    entries without the filters named is past the limit beyond doubt, from its coarse
+    sample (coarse_<name>) or, when that is not sure, its finer one (fine_<name>), which is
+    read only then (see SURELY_PAST_HITS and FINE_STRIDE)."""
+    coarse_sql, coarse_params = _coarse_count_sql(coarse(without))
+    fine_sql, fine_params = _coarse_count_sql(coarse(without, FINE_STRIDE))
+    ctes = [
+        f"coarse_{name} AS MATERIALIZED ({coarse_sql})",
+        f"fine_{name} AS MATERIALIZED ({fine_sql})",
+    ]
+    hits = f"(SELECT c FROM coarse_{name})"
+    condition = (
+        f"({hits} >= {SURELY_PAST_HITS} OR ({hits} >= {FINE_FROM} AND "
+        f"(SELECT c FROM fine_{name}) >= {fine_surely_hits()}))"
+    )
+    return condition, ctes, [*coarse_params, *fine_params]
+
+
 def _coarse_count_sql(coarse_sample) -> tuple[str, list]:
     """(SQL, parameters) of a coarse sample's number of matches, as a row (c)."""
     sql, params = coarse_sample
     return f"SELECT COUNT(*) AS c FROM ({sql}) coarse", list(params)
-
-
-def counted_rows(rows) -> tuple[str, list]:
-    """(SQL, parameters) of (facet, value, count) rows already counted, for union_all."""
-    facets, values, counts = [], [], []
-    for facet, value, count in rows:
-        facets.append(facet)
-        values.append(value)
-        counts.append(count)
-    return (
-        "SELECT * FROM unnest(%s::integer[], %s::integer[], %s::bigint[]) "
-        "AS counted(facet, value, count)",
-        [facets, values, counts],
-    )
 
 
 def _capped_sql(source, cap: int) -> tuple[str, list]:
@@ -292,11 +327,21 @@ def _capped_sql(source, cap: int) -> tuple[str, list]:
 
 def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
     """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
-    from `combined`, the (SQL, parameters) of every count row (see union_all),
-    plus the selected values and every decade; the database ranks them, so a facet with
-    thousands of values costs no more to send than one with ten."""
+    from `combined`, the (SQL, parameters) of every count row (see union_all), plus the
+    selected values and every decade (see ranked_counts_sql)."""
     sql, params = combined
-    # Every decade, the scan count and the sample-size row are always kept.
+    ranked, ranked_params = ranked_counts_sql(sql, selected, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(ranked, [*params, *ranked_params])
+        return cursor.fetchall()
+
+
+def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | None):
+    """(SQL, parameters) of the rows (facet, value, count, values in facet) to show of the
+    (facet, value, count) rows of `counts`: the top `limit` values of each facet, the
+    selected values, every decade, the scan count and the sample-size row. The database
+    ranks them, so a facet with thousands of values costs no more to send than one with ten.
+    """
     keep = ["facet IN (%s, %s, %s)"]
     keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
     if limit is None:
@@ -308,17 +353,15 @@ def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> li
         for value in values:
             keep.append("(facet = %s AND value = %s)")
             keep_params += [facet, value]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT facet, value, count, value_count FROM ("
-            'SELECT facet, value, "count" AS count, '
-            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
-            "AS position_in_facet, "
-            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
-            f"FROM ({sql}) counts) ranked WHERE {' OR '.join(keep)}",
-            [*params, *keep_params],
-        )
-        return cursor.fetchall()
+    sql = (
+        "SELECT facet, value, count, value_count FROM ("
+        'SELECT facet, value, "count" AS count, '
+        'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
+        "AS position_in_facet, "
+        "COUNT(*) OVER (PARTITION BY facet) AS value_count "
+        f"FROM ({counts}) counts) ranked WHERE {' OR '.join(keep)}"
+    )
+    return sql, keep_params
 
 
 def top_kept_totals(facets, limit: int | None) -> list[tuple]:
@@ -380,10 +423,11 @@ def _stride_case(hits: int) -> str:
     return f"CASE {' '.join(cases)} ELSE 1 END" if cases else "1"
 
 
-def coarse_sample(search_filter, without=()) -> tuple[str, list]:
+def coarse_sample(search_filter, without=(), stride: int | None = None) -> tuple[str, list]:
     """(SQL, parameters) of the pks of the coarse sample of the entries matching the
-    filters less those named: every COARSE_STRIDE-th entry."""
-    coarse = search_filter.sampled_queryset_without(*without, stride_sql=str(COARSE_STRIDE))
+    filters less those named: every COARSE_STRIDE-th entry (or every `stride`-th)."""
+    stride_sql = str(stride or COARSE_STRIDE)
+    coarse = search_filter.sampled_queryset_without(*without, stride_sql=stride_sql)
     return coarse.order_by().values("pk").query.sql_with_params()
 
 

@@ -96,6 +96,10 @@ def run_search(
         ranked_page, coarse, shared = None, None, []
         postgresql = connection.vendor == "postgresql"
         if postgresql:
+            # The groups that need no size (their other filters bound them within the
+            # limit) are counted in the same statement too, so that every count of an exact
+            # search is one query.
+            sized += _bounded_groups(search_filter, sized, surely_large)
             if sort == "relevance":
                 candidates = relevance.candidates_sql(entries, keywords)
                 ranked_page = counting.RankedPage(candidates, offset, page_size)
@@ -105,8 +109,8 @@ def run_search(
 
             # A coarse sample, read through its index, tells a count far past the limit
             # without counting its matches up to it.
-            def coarse(without):
-                return counting.coarse_sample(search_filter, without)
+            def coarse(without, stride=None):
+                return counting.coarse_sample(search_filter, without, stride)
 
         facet_of = {param: facet for param, facet, _ in _groups()}
         counts = counting.capped_counts(
@@ -123,6 +127,7 @@ def run_search(
             extra=extra,
             page=ranked_page,
             facets=shared,
+            shown=(_selected(cleaned), facet_limit),
             coarse=coarse,
         )
         result.total, sizes, extra_counts = counts.main, counts.sizes, counts.extra
@@ -329,6 +334,20 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
     return sized, surely_large
 
 
+def _bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple[str, ...]]]:
+    """(param, own filters) of the groups counted under other filters than their own that
+    _sized_groups left out because those filters bound them within the limit."""
+    active = set(search_filter.active_filter_names())
+    return [
+        (param, own)
+        for param, _, own in _groups()
+        if active.intersection(own)
+        and active.difference(own)
+        and param not in surely_large
+        and (param, own) not in sized
+    ]
+
+
 def _words_surely_estimated(search_filter) -> bool:
     """Whether PostgreSQL's statistics expect the words in far more records than are ever
     counted exactly (asking costs a query; SQLite keeps no such statistics)."""
@@ -392,11 +411,13 @@ def _fill_facets(
     The groups named in `sampled_groups` (and all but the kept totals when the search itself
     is estimated) are estimated, each from a sample of its own matches; so is the total when
     `total_is_capped` (its count stopped at the limit). `counted` holds the (facet, value,
-    count) rows of the shared facets when the count already counted them, `group_rows` those
-    of the groups it counted, by param, and `coarse_hits` the sizes of the coarse samples it
-    read, by the filters they leave out.
+    count, values in facet) rows to show of the shared facets when the count already counted
+    and ranked them, `group_rows` those of the groups it counted, by param, and
+    `coarse_hits` the sizes of the coarse samples it read, by the filters they leave out.
     """
     group_rows, coarse_hits = group_rows or {}, coarse_hits or {}
+    # Rows to show that the count already ranked: no query needs to count them again.
+    ranked_rows = []
     active = set(search_filter.active_filter_names())
     groups = _groups()
     shared = _shared_facets(search_filter)
@@ -410,7 +431,7 @@ def _fill_facets(
             result.estimated_groups.update(p for p, f, own in groups if f in shared)
             sampled_parts.append((shared, ()))
         elif counted is not None:
-            querysets.append(counting.counted_rows(counted))
+            ranked_rows += counted
         else:
             querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
@@ -424,7 +445,7 @@ def _fill_facets(
             result.estimated_groups.add(param)
             sampled_parts.append(([facet], own))
         elif param in group_rows:
-            querysets.append(counting.counted_rows(group_rows[param]))
+            ranked_rows += group_rows[param]
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(counting.facet_counts(entries, [facet]))
@@ -443,15 +464,14 @@ def _fill_facets(
             )
         )
     combined = counting.union_all(querysets) if querysets else None
-    selected = {
-        definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
-        for definition in FACETS
-    }
+    selected = _selected(cleaned)
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
     estimated_total = None
     if active:
-        rows = counting.top_counts(combined, selected, facet_limit)
+        rows = [tuple(row) for row in ranked_rows]
+        if combined is not None:
+            rows += counting.top_counts(combined, selected, facet_limit)
     else:
         rows = counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:
@@ -498,3 +518,11 @@ def _fill_facets(
         counts.get(Facet.SCAN.value, {}).get(1, 0),
         bool(cleaned.get("has_scan")),
     )
+
+
+def _selected(cleaned) -> dict[int, set[int]]:
+    """{facet number: ids of its chosen values} of the cleaned parameters."""
+    return {
+        definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
+        for definition in FACETS
+    }

@@ -541,3 +541,53 @@ def test_a_group_counted_under_one_facet_value_alone_is_sized_by_its_kept_total(
     # The language group, counted under the dates alone, is the one group sized (sized_0).
     statements = " ".join(query["sql"] for query in queries.captured_queries)
     assert "sized_0_on" in statements and "sized_1" not in statements
+
+
+def test_a_count_its_coarse_sample_leaves_in_doubt_is_settled_by_a_finer_sample(
+    client, monkeypatch, small_limits
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL reads the samples before sizing the groups")
+    english, french = languages()
+    trade = Subject.objects.create(name="Trade")
+    # 22 English matches on trade, 2 French ones on odd pks.
+    english_pks = [BASE + offset for offset in range(22)]
+    place(english_pks, language=english, subject=trade)
+    place([BASE + 23, BASE + 25], language=french)
+    query = "q=satellite&language=fr&subject=trade"
+    search_filter = SearchFilter(QueryDict(query), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+
+    def coarse(without, stride=None):
+        return counting.coarse_sample(search_filter, without, stride)
+
+    def surely_past(without) -> bool:
+        condition, ctes, params = counting._surely_past("t", coarse, without)
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT {condition}", params)
+            return cursor.fetchone()[0]
+
+    # A finer sample of every second entry: at a limit of 3 it expects 1.5 matches, and
+    # 1.5 + 4·sqrt(1.5) = 6.4, so 7 put a count past the limit beyond doubt.
+    monkeypatch.setattr(counting, "FINE_STRIDE", 2)
+    assert counting.fine_surely_hits() == 7
+    # Leaving the language out: 6 coarse matches, short of SURELY_PAST_HITS (25) but from
+    # FINE_FROM (5) on, so the finer sample decides: its 11 even pks are past 7.
+    assert surely_past(("language",))
+    # Below FINE_FROM coarse matches the finer sample is not asked, and the count is made.
+    monkeypatch.setattr(counting, "FINE_FROM", 7)
+    assert not surely_past(("language",))
+    # Leaving the subject out: no coarse match at all (the French pks are odd).
+    monkeypatch.setattr(counting, "FINE_FROM", 5)
+    assert not surely_past(("subject",))
+    # A limit of 20 expects 10 in the finer sample, and 11 are no longer beyond doubt.
+    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 20)
+    assert counting.fine_surely_hits() == 23
+    assert not surely_past(("language",))
+    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
+    # The search comes out as when the group is counted: estimated from its own sample.
+    result = search(client, query).context["result"]
+    assert (result.total, result.estimated) == (0, False)
+    assert result.estimated_groups == {"language"}
+    assert estimate(english_pks, group=True) == (4, 24)
+    assert counts(result, "language") == {"en": 24, "fr": 0}

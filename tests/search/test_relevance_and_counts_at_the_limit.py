@@ -368,7 +368,8 @@ def test_drafts_and_withdrawn_records_never_appear_in_results_or_counts(archive)
 # under the words alone asks its statistics how common the words are (one more).
 QUERIES = {
     "sqlite": {f"q={WORD}": 6, "q=gemini": 6, f"q={WORD}&language=en": 7},
-    "postgresql": {f"q={WORD}": 6, "q=gemini": 5, f"q={WORD}&language=en": 8},
+    # PostgreSQL counts and ranks the facets of an exact search with its count: no UNION.
+    "postgresql": {f"q={WORD}": 6, "q=gemini": 4, f"q={WORD}&language=en": 8},
 }
 ESTIMATED = {f"q={WORD}": True, "q=gemini": False, f"q={WORD}&language=en": True}
 
