@@ -6,8 +6,12 @@ who has not written anything in the last DATABASE_REPLICA_PIN_SECONDS, for a vie
 not build a cached page. ReplicaRouter sends that request's reads to the replica and every
 other read, and every write, to the primary.
 
-Pages that are cached are rendered from the primary: a page rendered from a replica that
-has not yet replayed a withdrawal would be cached after the cache was cleared for it.
+A page that is cached is rendered from the replica only once the replica has replayed the
+primary's last public write (the WAL position page_cache records when a write drops the
+cached pages), and from the primary otherwise: a page rendered from a replica that has not
+yet replayed a withdrawal would be cached after the cache was cleared for it.
+
+Raw SQL reads (the search's counts) go where the ORM's reads go: reading_connection().
 """
 
 import logging
@@ -16,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections, router
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
@@ -31,6 +35,9 @@ REPLICA_RETRY_SECONDS = 30
 @dataclass
 class _PublicRead:
     replica_ok: bool | None = None
+    # For a page that will be cached: the primary's WAL position (text) the replica must
+    # have replayed to render it.
+    replayed_to: str | None = None
 
 
 _public_read: ContextVar[_PublicRead | None] = ContextVar("public_read", default=None)
@@ -55,6 +62,24 @@ def _replica_reachable() -> bool:
     return True
 
 
+def _replica_has_replayed(position: str) -> bool:
+    """Whether the replica has replayed the primary's WAL up to `position`."""
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+            (replayed,) = cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("Could not ask the read replica how far it has replayed: %s", error)
+        return False
+    return bool(replayed)
+
+
+def reading_connection(model):
+    """The connection a raw SQL read of `model`'s rows goes to: the one the ORM reads them
+    from (the replica, for a public read while it answers)."""
+    return connections[router.db_for_read(model)]
+
+
 class ReplicaRouter:
     """Reads of a public request go to the replica while it answers; all else to the primary."""
 
@@ -67,7 +92,9 @@ class ReplicaRouter:
         if state.replica_ok is None:
             # Checked at the request's first read only, so a page served whole from the
             # cache opens no connection to the replica.
-            state.replica_ok = _replica_reachable()
+            state.replica_ok = _replica_reachable() and (
+                state.replayed_to is None or _replica_has_replayed(state.replayed_to)
+            )
         return REPLICA if state.replica_ok else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
@@ -112,8 +139,19 @@ class ReadReplicaMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(view_func, "renders_cached_page", False):
+        state = _public_read.get()
+        if state is None or not getattr(view_func, "renders_cached_page", False):
+            return
+        if getattr(request, "page_cache", None) is None:
+            return  # the page will not be kept: a public read like any other
+        # Kept, the page must show every public write the cache was cleared for: the
+        # replica renders it only once it has replayed the last of them, and when that is
+        # not known (no write recorded, or the cache lost it) the primary does.
+        position = getattr(request, "page_cache_wal", None)
+        if position is None:
             _public_read.set(None)
+        else:
+            state.replayed_to = position
 
     @staticmethod
     def _is_public_read(request) -> bool:

@@ -9,8 +9,10 @@ Every cached page carries the generation number that was current when it was ren
 write that changes what the public may see calls forget_public_pages() inside its
 transaction (the search index update does, so every publish, withdrawal, edit, deletion and
 import does); it moves the generation on at once and again after the commit, so no page
-rendered before the commit is served afterwards. The cache is an optimisation only: when it
-is unreachable pages are rendered as if nothing were cached, and writes go on.
+rendered before the commit is served afterwards. With a read replica, the primary's WAL
+position after the commit is recorded first: a page to be kept is rendered from the replica
+only once it has replayed that far (archive.database_routing). The cache is an optimisation
+only: when it is unreachable pages are rendered as if nothing were cached, and writes go on.
 """
 
 import hashlib
@@ -20,13 +22,17 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from archive.database_routing import replica_configured
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public-pages:generation"
+# The primary's WAL position after the last public write, as text (PostgreSQL with a replica).
+WAL_KEY = "public-pages:primary-wal"
 # After the cache fails, pages skip it for this long (seconds) rather than wait on it again.
 CACHE_RETRY_SECONDS = 5
 CACHE_HEADER = "X-Archive-Cache"
@@ -55,12 +61,39 @@ def _move_generation_on() -> None:
         logger.error("Could not drop the cached public pages: %r", error)
 
 
+def _remember_primary_position() -> None:
+    """Record where the primary's WAL stands, after a commit, for pages rendered from a
+    replica (see archive.database_routing); before the generation moves on, so that a
+    page kept under the new generation is rendered from a replica that has the write."""
+    if not replica_configured() or connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            (position,) = cursor.fetchone()
+        cache.set(WAL_KEY, position, timeout=None)
+    except Exception as error:
+        # An older position would let a replica that lacks this write render pages kept
+        # under the new generation: it is dropped, and kept pages render from the primary
+        # until the next write records one.
+        logger.error("Could not record the primary's WAL position: %r", error)
+        try:
+            cache.delete(WAL_KEY)
+        except Exception:
+            pass
+
+
+def _after_commit() -> None:
+    _remember_primary_position()
+    _move_generation_on()
+
+
 def forget_public_pages() -> None:
     """Drop every cached public page, now and again once the current transaction commits."""
     _move_generation_on()
     # A page rendered while the transaction is open still shows the old rows; it must not
     # outlive the commit. Outside a transaction this runs at once.
-    transaction.on_commit(_move_generation_on)
+    transaction.on_commit(_after_commit)
 
 
 def _page_key(request) -> str:
@@ -99,7 +132,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         key = _page_key(request)
         try:
-            found = cache.get_many([GENERATION_KEY, key])
+            found = cache.get_many([GENERATION_KEY, key, WAL_KEY])
             generation = found.get(GENERATION_KEY)
             if generation is None:
                 cache.add(GENERATION_KEY, _new_generation(), timeout=None)
@@ -114,6 +147,7 @@ class PublicPageCacheMiddleware:
             response[CACHE_HEADER] = "hit"
             return response
         request.page_cache = (key, generation)
+        request.page_cache_wal = found.get(WAL_KEY)
         return self.get_response(request)
 
 

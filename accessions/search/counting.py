@@ -20,6 +20,7 @@ from accessions.search.models import (
     SearchFacetTotal,
 )
 from accessions.search.relevance import CANDIDATE_ORDER
+from archive.database_routing import reading_connection
 
 # Up to this many matches, the total and every facet count are exact. Past it they are
 # estimated and shown as "about N".
@@ -246,7 +247,7 @@ def capped_counts(
     if coarse is not None:
         columns.append("(SELECT c FROM coarse_main)")
         columns += [f"(SELECT c FROM coarse_{number})" for number in range(len(sized))]
-    with connection.cursor() as cursor:
+    with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM counted",
             [*params, *column_params],
@@ -331,7 +332,7 @@ def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> li
     selected values and every decade (see ranked_counts_sql)."""
     sql, params = combined
     ranked, ranked_params = ranked_counts_sql(sql, selected, limit)
-    with connection.cursor() as cursor:
+    with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(ranked, [*params, *ranked_params])
         return cursor.fetchall()
 
@@ -382,7 +383,7 @@ def top_kept_totals(facets, limit: int | None) -> list[tuple]:
             f"{' LIMIT %s' if capped else ''}) top_{facet.value}"
         )
         params += [facet.value, facet.value, *([limit] if capped else [])]
-    with connection.cursor() as cursor:
+    with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         return cursor.fetchall()
 
@@ -576,7 +577,7 @@ def value_counts(entries, facet) -> dict[int, int]:
     """{value: count} of one facet's values over `entries` (a "show all" list)."""
     counts = facet_counts(entries, [facet])
     if isinstance(counts, tuple):  # PostgreSQL's SQL and parameters
-        with connection.cursor() as cursor:
+        with reading_connection(SearchEntry).cursor() as cursor:
             cursor.execute(*counts)
             return {value: count for _, value, count in cursor.fetchall()}
     return {row["value"]: row["count"] for row in counts}

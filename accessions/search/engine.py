@@ -26,6 +26,7 @@ from accessions.search.results import (
     FacetValue,
     SearchResult,
 )
+from archive.database_routing import reading_connection
 
 ORDERINGS = {
     "date": [F("date_start").asc(nulls_last=True), "pk"],
@@ -234,7 +235,7 @@ def facet_values(
         count_by_id = counting.value_counts(entries, definition.facet)
     # Every name of the facet's table in one plain query: cheaper than looking up thousands
     # of ids, and the names order the values that have the same count.
-    with connection.cursor() as cursor:
+    with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"SELECT id, {definition.key}, {definition.name_sql} FROM {definition.table}"
         )

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, models
+from django.db import models
 
 from accessions.catalogue.models import (
     Agent,
@@ -17,6 +17,7 @@ from accessions.catalogue.models import (
     Subject,
 )
 from accessions.search.models import Facet, SearchFacetTotal
+from archive.database_routing import reading_connection
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def lookup_values(
         params += values
     if not parts:
         return {}
-    with connection.cursor() as cursor:
+    with reading_connection(SearchFacetTotal).cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     found = {}

@@ -26,6 +26,7 @@ from accessions.search.models import (
     SearchFacet,
     facet_key,
 )
+from archive.database_routing import reading_connection
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50
@@ -307,7 +308,7 @@ class SearchFilter(django_filters.FilterSet):
         """
         if self._keyword_estimate is None:
             table = SearchEntry._meta.db_table
-            with connection.cursor() as cursor:
+            with reading_connection(SearchEntry).cursor() as cursor:
                 cursor.execute(
                     f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} "
                     f"WHERE document @@ websearch_to_tsquery(%s, %s)",

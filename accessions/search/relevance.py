@@ -25,6 +25,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
+from archive.database_routing import reading_connection
 
 # The order within each tier.
 TIE_ORDER = [
@@ -155,7 +156,7 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
         *rest_params,
         offset,
     ]
-    with connection.cursor() as cursor:
+    with reading_connection(entries.model).cursor() as cursor:
         cursor.execute(sql, params)
         first_pks, rest_pks = cursor.fetchone()
     return [*first_pks, *rest_pks][:limit]
