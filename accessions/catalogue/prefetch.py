@@ -10,7 +10,7 @@ them (fields not read stay deferred), kept where prefetch_related keeps its resu
 
 from collections import defaultdict
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from accessions.catalogue.models import Agent, Collection, Donor, Language, Place, Record, Subject
 
@@ -87,7 +87,10 @@ def prefetch_vocabularies(records: list[Record]) -> None:
     if not records:
         return
     pks = [record.pk for record in records]
-    with connection.cursor() as cursor:
+    # From the database the records came from (the replica, for a public read), so that a
+    # record and its lists are read from the same one.
+    database = records[0]._state.db or DEFAULT_DB_ALIAS
+    with connections[database].cursor() as cursor:
         cursor.execute(_union_sql(len(pks)), pks * len(LISTS))
         rows = cursor.fetchall()
     found = defaultdict(list)
@@ -106,7 +109,7 @@ def prefetch_vocabularies(records: list[Record]) -> None:
         # from_db takes the values in the model's field order; the rest stay deferred.
         fields = [f for f in model._meta.concrete_fields if f.attname in by_attname]
         instance = model.from_db(
-            connection.alias,
+            database,
             [f.attname for f in fields],
             [f.to_python(by_attname[f.attname]) for f in fields],
         )

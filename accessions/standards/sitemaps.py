@@ -21,6 +21,7 @@ from accessions.catalogue.models import SITEMAP_SECTION_SIZE as SECTION_SIZE
 from accessions.catalogue.models import Record
 from accessions.search.browse import visible_collections
 from accessions.standards.xml_text import xml_text
+from archive.database_routing import reading_connection
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -37,7 +38,7 @@ def record_sections() -> list[tuple[int, datetime]]:
     # The status too is a literal: SQLite uses a partial index only where it can see that the
     # query's condition is the index's own.
     published = f"status = '{Record.Status.PUBLISHED}'"
-    with connection.cursor() as cursor:
+    with reading_connection(Record).cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MIN({section}) FROM {table} WHERE {published}), "
             f"(SELECT MAX({section}) FROM {table} WHERE {published})"
@@ -54,7 +55,7 @@ def record_sections() -> list[tuple[int, datetime]]:
         f"SELECT number, (SELECT MAX(updated_at) FROM {table}{indexed} WHERE {published} "
         f"AND {section} = sections.number) FROM sections"
     )
-    with connection.cursor() as cursor:
+    with reading_connection(Record).cursor() as cursor:
         cursor.execute(sql, [low, high])
         rows = cursor.fetchall()
     return [(number, _aware(changed)) for number, changed in rows if changed is not None]

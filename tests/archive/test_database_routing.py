@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accessions.catalogue import page_cache
+from accessions.catalogue.models import SITEMAP_SECTION_SIZE, Subject
 from archive import database_routing
 from tests.engines import REPLICA, replica_caught_up, wait_until
 
@@ -178,3 +179,28 @@ def test_without_a_recorded_position_kept_pages_render_from_the_primary(client, 
         with connections[REPLICA].cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_resume()")
         wait_until(replica_caught_up, what="the replica to catch up")
+
+
+def test_a_record_and_its_lists_are_read_from_the_same_database(client, make_record):
+    record = make_record(title="Survey of the coast")
+    wait_until(replica_caught_up, what="the replica to catch up")
+    pause_replay()
+    try:
+        # On the primary only: the replica, which answers the API, has not replayed it.
+        record.subjects.add(Subject.objects.create(name="Cartography"))
+        response = client.get(reverse("standards:api_record", args=[record.record_id]))
+        assert response.status_code == 200
+        assert "Cartography" not in response.content.decode()
+    finally:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+        wait_until(replica_caught_up, what="the replica to catch up")
+
+
+def test_the_sitemap_lists_the_sections_the_replica_has(client, make_record, replay_paused):
+    make_record(record_id=3 * SITEMAP_SECTION_SIZE + 7)
+    # The index and the sections both read the replica, which has not replayed the record:
+    # the index names no section whose page would say there is nothing in it.
+    index = client.get(reverse("standards:sitemap")).content.decode()
+    assert reverse("standards:sitemap_records", args=[3]) not in index
+    assert client.get(reverse("standards:sitemap_records", args=[3])).status_code == 404
