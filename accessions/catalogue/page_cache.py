@@ -64,12 +64,15 @@ def _move_generation_on() -> None:
 def _remember_primary_position() -> None:
     """Record where the primary's WAL stands, after a commit, for pages rendered from a
     replica (see archive.database_routing); before the generation moves on, so that a
-    page kept under the new generation is rendered from a replica that has the write."""
+    page kept under the new generation is rendered from a replica that has the write.
+
+    The insert position, not the write position: with asynchronous commit the commit
+    record may not be written out yet, but it has been inserted."""
     if not replica_configured() or connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
         return
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
             (position,) = cursor.fetchone()
         cache.set(WAL_KEY, position, timeout=None)
     except Exception as error:
