@@ -35,9 +35,9 @@ REPLICA_RETRY_SECONDS = 30
 @dataclass
 class _PublicRead:
     replica_ok: bool | None = None
-    # For a page that will be cached: the primary's WAL position (text) the replica must
-    # have replayed to render it.
-    replayed_to: str | None = None
+    # For a page that will be cached: the primary's WAL position (in bytes) the replica
+    # must have replayed to render it.
+    replayed_to: int | None = None
 
 
 _public_read: ContextVar[_PublicRead | None] = ContextVar("public_read", default=None)
@@ -62,11 +62,11 @@ def _replica_reachable() -> bool:
     return True
 
 
-def _replica_has_replayed(position: str) -> bool:
-    """Whether the replica has replayed the primary's WAL up to `position`."""
+def _replica_has_replayed(position: int) -> bool:
+    """Whether the replica has replayed the primary's WAL up to `position` (bytes)."""
     try:
         with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+            cursor.execute("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn >= %s", [position])
             (replayed,) = cursor.fetchone()
     except DatabaseError as error:
         logger.warning("Could not ask the read replica how far it has replayed: %s", error)
@@ -152,6 +152,8 @@ class ReadReplicaMiddleware:
             _public_read.set(None)
         else:
             state.replayed_to = position
+            # Decided afresh at the next read, with the check, whatever was read before.
+            state.replica_ok = None
 
     @staticmethod
     def _is_public_read(request) -> bool:

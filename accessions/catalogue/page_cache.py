@@ -31,7 +31,8 @@ from archive.database_routing import replica_configured
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public-pages:generation"
-# The primary's WAL position after the last public write, as text (PostgreSQL with a replica).
+# The primary's WAL position after the last public write, in bytes (PostgreSQL with a
+# replica).
 WAL_KEY = "public-pages:primary-wal"
 # After the cache fails, pages skip it for this long (seconds) rather than wait on it again.
 CACHE_RETRY_SECONDS = 5
@@ -67,14 +68,16 @@ def _remember_primary_position() -> None:
     page kept under the new generation is rendered from a replica that has the write.
 
     The insert position, not the write position: with asynchronous commit the commit
-    record may not be written out yet, but it has been inserted."""
+    record may not be written out yet, but it has been inserted. The recorded position only
+    ever moves forward (see _move_position_to), whatever order concurrent commits record in.
+    """
     if not replica_configured() or connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
         return
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+            cursor.execute("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
             (position,) = cursor.fetchone()
-        cache.set(WAL_KEY, position, timeout=None)
+        _move_position_to(position)
     except Exception as error:
         # An older position would let a replica that lacks this write render pages kept
         # under the new generation: it is dropped, and kept pages render from the primary
@@ -84,6 +87,25 @@ def _remember_primary_position() -> None:
             cache.delete(WAL_KEY)
         except Exception:
             pass
+
+
+def _move_position_to(position: int) -> None:
+    """Raise the recorded WAL position to at least `position`, never lower it.
+
+    The cache offers no compare-and-set, but it adds atomically: two writers racing may
+    both add their difference and overshoot, which only sends pages to the primary until
+    the WAL gets there; a position never goes back to before a commit already recorded.
+    """
+    for _ in range(3):
+        current = cache.get(WAL_KEY)
+        if current is None:
+            if cache.add(WAL_KEY, position, timeout=None):
+                return
+            continue  # another writer added it first: raise theirs
+        if position > current:
+            cache.incr(WAL_KEY, position - current)
+        return
+    raise RuntimeError("the recorded WAL position kept changing")
 
 
 def _after_commit() -> None:

@@ -107,6 +107,8 @@ class Sized:
     source: object
     without: tuple[str, ...]
     facets: list = field(default_factory=list)
+    # Known to be within the limit (its other filters bound it): no sample is read to ask.
+    within_limit: bool = False
 
 
 @dataclass
@@ -202,7 +204,7 @@ def capped_counts(
     column_params = []
     for number, group in enumerate(sized):
         unless, unless_params = "FALSE", []
-        if coarse is not None:
+        if coarse is not None and not group.within_limit:
             unless, surely_ctes, surely_params = _surely_past(str(number), coarse, group.without)
             ctes += surely_ctes
             params += surely_params
@@ -246,7 +248,11 @@ def capped_counts(
         column_params += ranked_params
     if coarse is not None:
         columns.append("(SELECT c FROM coarse_main)")
-        columns += [f"(SELECT c FROM coarse_{number})" for number in range(len(sized))]
+        columns += [
+            f"(SELECT c FROM coarse_{number})"
+            for number, group in enumerate(sized)
+            if not group.within_limit
+        ]
     with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM counted",
@@ -271,7 +277,8 @@ def capped_counts(
     if coarse is not None:
         result.coarse[()] = row.pop(0)
         for group in sized:
-            result.coarse[group.without] = row.pop(0)
+            if not group.within_limit:
+                result.coarse[group.without] = row.pop(0)
     return result
 
 

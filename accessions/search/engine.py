@@ -94,13 +94,14 @@ def run_search(
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
-        ranked_page, coarse, shared = None, None, []
+        ranked_page, coarse, shared, bounded = None, None, [], []
         postgresql = connection.vendor == "postgresql"
         if postgresql:
             # The groups that need no size (their other filters bound them within the
             # limit) are counted in the same statement too, so that every count of an exact
             # search is one query.
-            sized += _bounded_groups(search_filter, sized, surely_large)
+            bounded = _bounded_groups(search_filter, sized, surely_large)
+            sized += bounded
             if sort == "relevance":
                 candidates = relevance.candidates_sql(entries, keywords)
                 ranked_page = counting.RankedPage(candidates, offset, page_size)
@@ -122,6 +123,7 @@ def run_search(
                     search_filter.queryset_without(*own),
                     own,
                     [facet_of[param]] if postgresql else [],
+                    within_limit=(param, own) in bounded,
                 )
                 for param, own in sized
             ],

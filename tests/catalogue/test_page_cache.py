@@ -6,9 +6,11 @@ import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
 
+from accessions.catalogue import page_cache as cached_pages
 from accessions.catalogue.workflow import transition_record
 from accessions.models import Collection, Subject
 from accessions.scans.ingest import ingest_scan
@@ -150,3 +152,13 @@ def test_a_page_rendered_before_the_withdrawal_commits_is_not_kept_after_it(
         reader.join()
         assert TITLE in seen["page"]
     assert TITLE not in read_home()
+
+
+def test_the_recorded_wal_position_only_moves_forward(page_cache):
+    # Two commits may record their positions in either order: the later position stays.
+    cache.delete(cached_pages.WAL_KEY)
+    cached_pages._move_position_to(2_000)
+    cached_pages._move_position_to(1_500)
+    assert cache.get(cached_pages.WAL_KEY) == 2_000
+    cached_pages._move_position_to(2_600)
+    assert cache.get(cached_pages.WAL_KEY) == 2_600
