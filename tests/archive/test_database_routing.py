@@ -5,6 +5,7 @@ any write on the primary invisible there, so a page shows which database it read
 """
 
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
@@ -30,9 +31,11 @@ def replica_answers(monkeypatch):
     wait_until(replica_caught_up, what="the replica to catch up")
 
 
-@pytest.fixture
-def replay_paused():
-    """The replica stops replaying the primary's writes until the test ends."""
+@contextmanager
+def replay_held():
+    """The replica, caught up first, stops replaying the primary's writes until the block
+    ends, then catches up."""
+    wait_until(replica_caught_up, what="the replica to catch up")
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_pause()")
     try:
@@ -41,6 +44,13 @@ def replay_paused():
         with connections[REPLICA].cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_resume()")
         wait_until(replica_caught_up, what="the replica to catch up")
+
+
+@pytest.fixture
+def replay_paused():
+    """The replica stops replaying the primary's writes until the test ends."""
+    with replay_held():
+        yield
 
 
 def api_record(client, record) -> int:
@@ -85,15 +95,10 @@ def test_a_visitor_who_just_wrote_reads_the_primary_for_a_while(client, make_rec
     assert client.cookies[database_routing.PIN_COOKIE]["max-age"] == (
         settings.DATABASE_REPLICA_PIN_SECONDS
     )
-    with connections[REPLICA].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
-    try:
+    with replay_held():
         later = make_record(title="Published after the visitor wrote")
         assert api_record(client, later) == 200
         assert api_record(Client(), later) == 404
-    finally:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
 
 
 def replica_cluster() -> tuple[str, str]:
@@ -127,11 +132,6 @@ def search_page(client, words: str):
     return client.get(reverse("accessions:search") + "?q=" + words)
 
 
-def pause_replay():
-    with connections[REPLICA].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
-
-
 def test_a_search_counts_on_the_replica_the_records_it_lists(client, make_record, replay_paused):
     make_record(title="Zebrafinch survey")
     # The replica has not replayed the publication: the API's search lists nothing, and
@@ -144,9 +144,7 @@ def test_a_kept_page_renders_from_the_replica_once_it_has_replayed_the_last_writ
     client, make_record
 ):
     record = make_record(title="Lighthouse keeper log")
-    wait_until(replica_caught_up, what="the replica to catch up")
-    pause_replay()
-    try:
+    with replay_held():
         # A change on the primary that drops no cached page, to tell the databases apart:
         # the replica, which has replayed the last public write, still lists the record.
         with connections["default"].cursor() as cursor:
@@ -159,42 +157,26 @@ def test_a_kept_page_renders_from_the_replica_once_it_has_replayed_the_last_writ
         page = search_page(client, "lighthouse")
         html = page.content.decode()
         assert later.title in html and record.title not in html
-    finally:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
-        wait_until(replica_caught_up, what="the replica to catch up")
 
 
 def test_without_a_recorded_position_kept_pages_render_from_the_primary(client, make_record):
     record = make_record(title="Semaphore codebook")
-    wait_until(replica_caught_up, what="the replica to catch up")
     cache.delete(page_cache.WAL_KEY)
-    pause_replay()
-    try:
+    with replay_held():
         with connections["default"].cursor() as cursor:
             cursor.execute("DELETE FROM accessions_searchentry WHERE record_id = %s", [record.pk])
         # Not knowing how far the replica must have replayed, the primary renders the page.
         assert record.title not in search_page(client, "semaphore").content.decode()
-    finally:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
-        wait_until(replica_caught_up, what="the replica to catch up")
 
 
 def test_a_record_and_its_lists_are_read_from_the_same_database(client, make_record):
     record = make_record(title="Survey of the coast")
-    wait_until(replica_caught_up, what="the replica to catch up")
-    pause_replay()
-    try:
+    with replay_held():
         # On the primary only: the replica, which answers the API, has not replayed it.
         record.subjects.add(Subject.objects.create(name="Cartography"))
         response = client.get(reverse("standards:api_record", args=[record.record_id]))
         assert response.status_code == 200
         assert "Cartography" not in response.content.decode()
-    finally:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
-        wait_until(replica_caught_up, what="the replica to catch up")
 
 
 def test_the_sitemap_lists_the_sections_the_replica_has(client, make_record, replay_paused):
