@@ -203,7 +203,7 @@ def capped_counts(
     columns = ["counted.main"]
     column_params = []
     for number, group in enumerate(sized):
-        unless, unless_params = "FALSE", []
+        unless = "FALSE"
         if coarse is not None and not group.within_limit:
             unless, surely_ctes, surely_params = _surely_past(str(number), coarse, group.without)
             ctes += surely_ctes
@@ -213,7 +213,6 @@ def capped_counts(
             f"sized_{number}_on AS MATERIALIZED (SELECT (SELECT main FROM counted) <= "
             f"{EXACT_COUNT_LIMIT} AND NOT {unless} AS counting)"
         )
-        params += unless_params
         on = f"(SELECT counting FROM sized_{number}_on)"
         if postgresql and group.facets:
             keys_sql, keys_params = _keys_of(group.source)
