@@ -29,7 +29,25 @@ def test_postgres_url_with_credentials_port_and_options():
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("archive", "arch@ive", "p/ss")
     assert (config["HOST"], config["PORT"]) == ("db.example.org", 6543)
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+
+
+def test_postgres_options_given_in_the_url_are_kept_beside_jit_off():
+    config = database_from_url("postgres://db/archive?options=-c%20statement_timeout%3D5000")
+    assert config["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
+
+
+@pytest.mark.django_db
+def test_the_archive_connection_to_postgresql_runs_without_jit():
+    # A search's plans are priced past jit_above_cost by branches that never run: compiling
+    # them cost 25-30 ms a request with PostgreSQL's default settings.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_postgresql_scheme_without_password_or_port():
