@@ -109,6 +109,22 @@ class Sized:
     facets: list = field(default_factory=list)
     # Known to be within the limit (its other filters bound it): no sample is read to ask.
     within_limit: bool = False
+    # When set, the main source's matches are taken from this group's rows whenever the
+    # group is within the limit, instead of being read again (see Narrowing).
+    narrowing: "Narrowing | None" = None
+
+
+@dataclass
+class Narrowing:
+    """How a Sized group's rows give the main source's (PostgreSQL): the group's entries are
+    the main's with the group's own filters left out, so the main's are those of its rows
+    that pass them. `rows` is the (SQL, parameters) of the group's entries as rows of the
+    main source's columns (relevance.candidates_sql's with a page; candidate, date_start,
+    date_end and entry_keys without), `condition` the (SQL, parameters) of the group's own
+    filters over the entries table's columns (relevance.where_sql)."""
+
+    rows: tuple[str, list]
+    condition: tuple[str, list]
 
 
 @dataclass
@@ -170,66 +186,120 @@ def capped_counts(
     postgresql = connection.vendor == "postgresql"
     ctes, params = [], []
     main_read = page is not None or (postgresql and facets)
+    # The columns of the main rows: what the page ranks by, and the keys the facets count.
+    main_columns = "candidate, tier, date_start, date_end, entry_keys" if page else "entry_keys"
+    # The group whose rows hold the main's matches, read before them (see Narrowing).
+    holder = next(
+        (n for n, group in enumerate(sized) if group.narrowing and group.facets and main_read),
+        None,
+    )
+    # Each group's result columns and their parameters, by the group's number.
+    group_columns: dict[int, tuple[list[str], list]] = {}
+
+    def add_group(number: int, group: Sized) -> None:
+        """The CTEs of a Sized group, and its result columns in group_columns."""
+        unless = "FALSE"
+        if coarse is not None and not group.within_limit:
+            unless, surely_ctes, surely_params = _surely_past(str(number), coarse, group.without)
+            ctes.extend(surely_ctes)
+            params.extend(surely_params)
+        # Whether to count the group at all, decided once for its count and its facets. The
+        # holder of the main's matches is read first, whatever the main count.
+        within = (
+            "TRUE" if number == holder else f"(SELECT main FROM counted) <= {EXACT_COUNT_LIMIT}"
+        )
+        ctes.append(
+            f"sized_{number}_on AS MATERIALIZED (SELECT {within} AND NOT {unless} AS counting)"
+        )
+        on = f"(SELECT counting FROM sized_{number}_on)"
+        columns, column_params = group_columns[number] = ([], [])
+        if postgresql and group.facets:
+            if number == holder:
+                rows_sql, rows_params = group.narrowing.rows
+            else:
+                rows_sql, rows_params = _keys_of(group.source)
+            ctes.append(
+                f"sized_{number} AS MATERIALIZED (SELECT * FROM ({rows_sql}) s WHERE {on} LIMIT %s)"
+            )
+            params.extend([*rows_params, cap])
+            size = f"(SELECT COUNT(*) FROM sized_{number})"
+            columns.append(f"CASE WHEN {on} THEN {size} END")
+            counts = _unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
+            ranked, ranked_params = _shown_json(counts, shown)
+            columns.append(f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
+            column_params.extend(ranked_params)
+            if number == holder:
+                ctes.append(
+                    f"main_holder AS MATERIALIZED (SELECT {on} AND {size} <= "
+                    f"{EXACT_COUNT_LIMIT} AS complete)"
+                )
+        else:
+            sql, source_params = _capped_sql(group.source, cap)
+            columns.append(f"CASE WHEN {on} THEN {sql} END")
+            column_params.extend(source_params)
+
+    if holder is not None:
+        add_group(holder, sized[holder])
+        held = "(SELECT complete FROM main_holder)"
+    else:
+        held = "FALSE"
     if coarse is not None:
         surely, surely_ctes, surely_params = _surely_past("main", coarse, ())
         ctes += surely_ctes
         params += surely_params
     else:
         surely = "FALSE"
-    if page is not None:
-        # The matches are read once, unless the coarse sample shows them far past the
-        # limit: the database then never reads the capped matches (nor ranks them).
-        candidates_sql, candidates_params = page.candidates
-        ctes.append(
-            f"main_rows AS MATERIALIZED (SELECT * FROM ({candidates_sql}) c "
-            f"WHERE NOT {surely} LIMIT %s)"
-        )
-        params += [*candidates_params, max(cap, page.offset + page.limit)]
-    elif main_read:
-        keys_sql, keys_params = _keys_of(main)
-        ctes.append(
-            f"main_rows AS MATERIALIZED (SELECT * FROM ({keys_sql}) m WHERE NOT {surely} LIMIT %s)"
-        )
-        params += [*keys_params, cap]
     if main_read:
+        if page is not None:
+            # The matches are read once, unless the coarse sample shows them far past the
+            # limit: the database then never reads the capped matches (nor ranks them).
+            source_sql, source_params = page.candidates
+            limit = max(cap, page.offset + page.limit)
+        else:
+            source_sql, source_params = _keys_of(main)
+            limit = cap
+        read = (
+            f"SELECT {main_columns} FROM ({source_sql}) c "
+            f"WHERE NOT {held} AND NOT {surely} LIMIT %s"
+        )
+        read_params = [*source_params, limit]
+        if holder is not None:
+            # The holder's rows that pass its own filters, when it was read whole; the
+            # entries' own reading otherwise.
+            condition, condition_params = sized[holder].narrowing.condition
+            table = connection.ops.quote_name(SearchEntry._meta.db_table)
+            ctes.append(
+                f"main_rows AS MATERIALIZED (SELECT {main_columns} FROM (SELECT *, "
+                f"candidate AS record_id, entry_keys AS keys FROM sized_{holder}) AS {table} "
+                f"WHERE {held} AND ({condition}) UNION ALL ({read}))"
+            )
+            params += [*condition_params, *read_params]
+        else:
+            ctes.append(f"main_rows AS MATERIALIZED ({read})")
+            params += read_params
         inner, inner_params = "(SELECT COUNT(*) FROM main_rows)", []
     else:
         inner, inner_params = _capped_sql(main, cap)
-    # MATERIALIZED: counted once, not again in each CASE once the planner inlines it.
-    ctes.append(
-        f"counted AS MATERIALIZED (SELECT CASE WHEN {surely} THEN %s ELSE {inner} END AS main)"
-    )
-    params += [cap, *inner_params]
-    columns = ["counted.main"]
-    column_params = []
-    for number, group in enumerate(sized):
-        unless = "FALSE"
-        if coarse is not None and not group.within_limit:
-            unless, surely_ctes, surely_params = _surely_past(str(number), coarse, group.without)
-            ctes += surely_ctes
-            params += surely_params
-        # Whether to count the group at all, decided once for its count and its facets.
+    # MATERIALIZED: counted once, not again in each CASE once the planner inlines it. A
+    # main held by a group is counted without asking its samples.
+    if holder is not None:
         ctes.append(
-            f"sized_{number}_on AS MATERIALIZED (SELECT (SELECT main FROM counted) <= "
-            f"{EXACT_COUNT_LIMIT} AND NOT {unless} AS counting)"
+            f"counted AS MATERIALIZED (SELECT CASE WHEN {held} THEN {inner} "
+            f"WHEN {surely} THEN %s ELSE {inner} END AS main)"
         )
-        on = f"(SELECT counting FROM sized_{number}_on)"
-        if postgresql and group.facets:
-            keys_sql, keys_params = _keys_of(group.source)
-            ctes.append(
-                f"sized_{number} AS MATERIALIZED (SELECT * FROM ({keys_sql}) s WHERE {on} LIMIT %s)"
-            )
-            params += [*keys_params, cap]
-            size = f"(SELECT COUNT(*) FROM sized_{number})"
-            columns.append(f"CASE WHEN {on} THEN {size} END")
-            counts = _unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
-            ranked, ranked_params = _shown_json(counts, shown)
-            columns.append(f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
-            column_params += ranked_params
-        else:
-            sql, source_params = _capped_sql(group.source, cap)
-            columns.append(f"CASE WHEN {on} THEN {sql} END")
-            column_params += source_params
+        params += [*inner_params, cap, *inner_params]
+    else:
+        ctes.append(
+            f"counted AS MATERIALIZED (SELECT CASE WHEN {surely} THEN %s ELSE {inner} END AS main)"
+        )
+        params += [cap, *inner_params]
+    for number, group in enumerate(sized):
+        if number != holder:
+            add_group(number, group)
+    columns, column_params = ["counted.main"], []
+    for number in range(len(sized)):
+        columns += group_columns[number][0]
+        column_params += group_columns[number][1]
     for source, extra_cap in extra:
         sql, source_params = _capped_sql(source, extra_cap)
         columns.append(sql)
@@ -246,7 +316,8 @@ def capped_counts(
         columns.append(f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
         column_params += ranked_params
     if coarse is not None:
-        columns.append("(SELECT c FROM coarse_main)")
+        # The main's coarse sample is not read when a group held its matches.
+        columns.append(f"CASE WHEN {held} THEN NULL ELSE (SELECT c FROM coarse_main) END")
         columns += [
             f"(SELECT c FROM coarse_{number})"
             for number, group in enumerate(sized)
@@ -290,6 +361,13 @@ def _shown_json(counts: str, shown) -> tuple[str, list]:
         f"FROM ({ranked}) shown)",
         params,
     )
+
+
+def keyed_rows(source) -> tuple[str, list]:
+    """(SQL, parameters) of (candidate, date_start, date_end, entry_keys) rows of a queryset
+    of entries: a Narrowing's rows when there is no page to rank."""
+    rows = source.order_by().annotate(candidate=F("pk"), entry_keys=F("keys"))
+    return rows.values("candidate", "date_start", "date_end", "entry_keys").query.sql_with_params()
 
 
 def _keys_of(source) -> tuple[str, list]:

@@ -115,18 +115,29 @@ def run_search(
                 return counting.coarse_sample(search_filter, without, stride)
 
         facet_of = {param: facet for param, facet, _ in _groups()}
+        groups = [
+            counting.Sized(
+                search_filter.queryset_without(*own),
+                own,
+                [facet_of[param]] if postgresql else [],
+                within_limit=(param, own) in bounded,
+            )
+            for param, own in sized
+        ]
+        if postgresql and (ranked_page is not None or shared) and groups:
+            # The group likeliest within the limit is read first, and its rows that pass
+            # its own filters are the search's matches, which need no reading of their own.
+            holder = _main_holder(search_filter, groups)
+            holder.narrowing = counting.Narrowing(
+                rows=relevance.candidates_sql(holder.source, keywords)
+                if ranked_page is not None
+                else counting.keyed_rows(holder.source),
+                condition=relevance.where_sql(search_filter.queryset_only(*holder.without)),
+            )
         counts = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
             counting.EXACT_COUNT_LIMIT + 1,
-            sized=[
-                counting.Sized(
-                    search_filter.queryset_without(*own),
-                    own,
-                    [facet_of[param]] if postgresql else [],
-                    within_limit=(param, own) in bounded,
-                )
-                for param, own in sized
-            ],
+            sized=groups,
             extra=extra,
             page=ranked_page,
             facets=shared,
@@ -335,6 +346,20 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
         if bound is None or bound > counting.EXACT_COUNT_LIMIT:
             sized.append((param, own))
     return sized, surely_large
+
+
+def _main_holder(search_filter, groups):
+    """The Sized group likeliest to be within the limit: one its other filters bound, else
+    the one the kept totals bound the tightest (the first when none bounds any)."""
+    bounded = [group for group in groups if group.within_limit]
+    if bounded:
+        return bounded[0]
+
+    def bound(group):
+        found = search_filter.upper_bound(without=group.without)
+        return float("inf") if found is None else found
+
+    return min(groups, key=bound)
 
 
 def _bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple[str, ...]]]:

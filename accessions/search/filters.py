@@ -261,6 +261,11 @@ class SearchFilter(django_filters.FilterSet):
         """The filtered queryset with some filters left out: for a facet's own counts."""
         return self._apply(self.queryset, skip=names)
 
+    def queryset_only(self, *names: str):
+        """The entries passing only the named filters of those active: a facet group's own,
+        which narrow its entries to the search's."""
+        return self._apply(self.queryset, skip=[name for name in self.filters if name not in names])
+
     def sampled_queryset_without(self, *names: str, stride_sql: str):
         """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.
 

@@ -100,9 +100,9 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
     table = connection.ops.quote_name(entries.model._meta.db_table)
     end = offset + limit
     walk = max(WALK_AT_LEAST, WALK_SPAN * end)
-    first_where, first_params = _where(entries.filter(title))
-    rest_where, rest_params = _where(entries.exclude(title))
-    walked_where, walked_params = _where(walked if walked is not None else entries.model.objects)
+    first_where, first_params = where_sql(entries.filter(title))
+    rest_where, rest_params = where_sql(entries.exclude(title))
+    walked_where, walked_params = where_sql(walked if walked is not None else entries.model.objects)
     columns = "record_id AS candidate, date_start, date_end"
     in_order = (
         f"SELECT * FROM {table} WHERE {walked_where} "
@@ -162,7 +162,7 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
     return [*first_pks, *rest_pks][:limit]
 
 
-def _where(queryset) -> tuple[str, list]:
+def where_sql(queryset) -> tuple[str, list]:
     """The WHERE condition of a queryset of entries alone, naming the table's columns."""
     queryset = queryset.all()
     compiler = queryset.query.get_compiler(connection=connection)
