@@ -50,8 +50,9 @@ from django.test import Client  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from accessions.models import Language, Record  # noqa: E402
-from accessions.search.counting import EXACT_COUNT_LIMIT, value_counts  # noqa: E402
+from accessions.search.count_limits import EXACT_COUNT_LIMIT  # noqa: E402
 from accessions.search.engine import run_search  # noqa: E402
+from accessions.search.facet_counting import value_counts  # noqa: E402
 from accessions.search.facets import FACETS_BY_PARAM, lookup_values  # noqa: E402
 from accessions.search.filters import SearchFilter  # noqa: E402
 from accessions.search.indexing import PG_CONFIG  # noqa: E402

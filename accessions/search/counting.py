@@ -1,71 +1,22 @@
-"""Counting for the search: capped counts, facet counts, the kept totals, and the samples.
+"""Capped counts for the search: how many entries a search and its facet groups match,
+counted no further than just past the exact-count limit, in one statement that also ranks
+the relevance page and counts the facets from the rows it reads (PostgreSQL).
 
-Up to EXACT_COUNT_LIMIT matches everything is counted exactly. Past it, each count is
-estimated from a sample of its own matches, sized for the error the estimate may have
-(see "How estimates are sized" below); run_search (engine.py) decides what to count how.
+run_search (engine.py) decides what to count how; past the limit the counts are estimated
+(estimates.py), and the facet counts are ranked as facet_counting ranks them.
 """
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import F
 
-from accessions.search.indexing import ENTRIES_TOTAL, FTS_TABLE
-from accessions.search.models import (
-    FACET_KEY_BASE,
-    Facet,
-    SearchEntry,
-    SearchFacet,
-    SearchFacetTotal,
-)
+from accessions.search import count_limits as limits
+from accessions.search.facet_counting import ranked_counts_sql, unnested_key_counts
+from accessions.search.indexing import FTS_TABLE
+from accessions.search.models import SearchEntry
 from accessions.search.relevance import CANDIDATE_ORDER
 from archive.database_routing import reading_connection
-
-# Up to this many matches, the total and every facet count are exact. Past it they are
-# estimated and shown as "about N".
-EXACT_COUNT_LIMIT = 10_000
-
-# How estimates are sized. An estimate counts the matches among the entries whose pk is a
-# multiple of a stride (a power of two), and multiplies by the stride. With h sampled
-# matches its relative error is within 1.96 / sqrt(h) nineteen times in twenty (the sample
-# is a binomial draw of the matches), so ±5 % needs h >= (1.96 / 0.05)² = 1,537: the stride
-# is chosen to expect SAMPLE_HITS = 2,000 of them. It is chosen from a coarse sample first
-# (every COARSE_STRIDE-th entry): from its c matches, (c - 2·sqrt(c)) · COARSE_STRIDE is a
-# lower bound of the matches (97.7 % of the time), and the stride is the largest power of
-# two that still expects SAMPLE_HITS matches at that bound. A count past the limit reads
-# a few thousand of its matches whatever its size; one just past it is counted exactly.
-ESTIMATE_ERROR = 0.05
-SAMPLE_HITS = 2000
-# The facet counts of a group whose own filter is on (counted over more matches than the
-# search finds) come from a sample of their own, which costs its matches' rows: a quarter
-# of the hits keeps a search with three filters within its time, at ±9 % for a whole group
-# (a single value's count, a part of the group, varies more: the bench reports it).
-GROUP_SAMPLE_HITS = 500
-COARSE_STRIDE = 1024  # at most models.SAMPLE_LEVELS_UP_TO
-# A group whose coarse sample holds at least this many matches is past the exact-count
-# limit beyond doubt: within the limit, the coarse sample expects fewer than 10 at a
-# million records, and seeing 25 or more is a chance below one in twenty thousand.
-SURELY_PAST_HITS = 25
-# A count whose coarse sample is not that sure, but holds at least FINE_FROM matches, reads
-# a finer sample (every FINE_STRIDE-th entry) to decide: it is past the limit beyond doubt
-# when that sample holds fine_surely_hits() matches, four standard deviations above what a
-# count at the limit gives it. The finer sample costs a few hundred rows where counting up
-# to the limit costs ten thousand; below FINE_FROM coarse matches a count is likely within
-# the limit and is counted anyway.
-FINE_STRIDE = 128  # a sample level: a power of two up to models.SAMPLE_LEVELS_UP_TO
-FINE_FROM = 5
-
-
-def fine_surely_hits() -> int:
-    """The fewest matches of the finer sample that put its count past the limit beyond
-    doubt: λ + 4·sqrt(λ), λ being what a count at the limit leaves in it."""
-    expected = EXACT_COUNT_LIMIT / FINE_STRIDE
-    return max(1, math.ceil(expected + 4 * math.sqrt(expected)))
-
-
-# Facet number of the row carrying a search's estimated total among the facet-count rows.
-SAMPLE_ROW = 0
 
 
 def fts_matches(keywords, *, indexed_only: bool) -> tuple[str, list]:
@@ -206,7 +157,9 @@ def capped_counts(
         # Whether to count the group at all, decided once for its count and its facets. The
         # holder of the main's matches is read first, whatever the main count.
         within = (
-            "TRUE" if number == holder else f"(SELECT main FROM counted) <= {EXACT_COUNT_LIMIT}"
+            "TRUE"
+            if number == holder
+            else f"(SELECT main FROM counted) <= {limits.EXACT_COUNT_LIMIT}"
         )
         ctes.append(
             f"sized_{number}_on AS MATERIALIZED (SELECT {within} AND NOT {unless} AS counting)"
@@ -224,14 +177,16 @@ def capped_counts(
             params.extend([*rows_params, cap])
             size = f"(SELECT COUNT(*) FROM sized_{number})"
             columns.append(f"CASE WHEN {on} THEN {size} END")
-            counts = _unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
+            counts = unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
             ranked, ranked_params = _shown_json(counts, shown)
-            columns.append(f"CASE WHEN {on} AND {size} <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
+            columns.append(
+                f"CASE WHEN {on} AND {size} <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END"
+            )
             column_params.extend(ranked_params)
             if number == holder:
                 ctes.append(
                     f"main_holder AS MATERIALIZED (SELECT {on} AND {size} <= "
-                    f"{EXACT_COUNT_LIMIT} AS complete)"
+                    f"{limits.EXACT_COUNT_LIMIT} AS complete)"
                 )
         else:
             sql, source_params = _capped_sql(group.source, cap)
@@ -306,14 +261,14 @@ def capped_counts(
         column_params += source_params
     if page is not None:
         columns.append(
-            f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN ARRAY(SELECT candidate "
+            f"CASE WHEN counted.main <= {limits.EXACT_COUNT_LIMIT} THEN ARRAY(SELECT candidate "
             f"FROM main_rows ORDER BY {CANDIDATE_ORDER} LIMIT %s OFFSET %s) END"
         )
         column_params += [page.limit, page.offset]
     if main_read and facets:
-        counts = _unnested_key_counts("main_rows", "entry_keys", facets)
+        counts = unnested_key_counts("main_rows", "entry_keys", facets)
         ranked, ranked_params = _shown_json(counts, shown)
-        columns.append(f"CASE WHEN counted.main <= {EXACT_COUNT_LIMIT} THEN {ranked} END")
+        columns.append(f"CASE WHEN counted.main <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END")
         column_params += ranked_params
     if coarse is not None:
         # The main's coarse sample is not read when a group held its matches.
@@ -330,12 +285,12 @@ def capped_counts(
         )
         row = list(cursor.fetchone())
     result = CappedCounts(main=row.pop(0), sizes=[], extra=[])
-    within = result.main <= EXACT_COUNT_LIMIT
+    within = result.main <= limits.EXACT_COUNT_LIMIT
     for group in sized:
         size, rows = row.pop(0), None
         if postgresql and group.facets:
             rows = row.pop(0)
-            if rows is None and size is not None and size <= EXACT_COUNT_LIMIT:
+            if rows is None and size is not None and size <= limits.EXACT_COUNT_LIMIT:
                 rows = []  # no match at all: json_agg of nothing is NULL
         result.sizes.append(size)
         result.sized_rows.append(rows)
@@ -383,15 +338,15 @@ def _surely_past(name: str, coarse, without) -> tuple[str, list[str], list]:
     sample (coarse_<name>) or, when that is not sure, its finer one (fine_<name>), which is
     read only then (see SURELY_PAST_HITS and FINE_STRIDE)."""
     coarse_sql, coarse_params = _coarse_count_sql(coarse(without))
-    fine_sql, fine_params = _coarse_count_sql(coarse(without, FINE_STRIDE))
+    fine_sql, fine_params = _coarse_count_sql(coarse(without, limits.FINE_STRIDE))
     ctes = [
         f"coarse_{name} AS MATERIALIZED ({coarse_sql})",
         f"fine_{name} AS MATERIALIZED ({fine_sql})",
     ]
     hits = f"(SELECT c FROM coarse_{name})"
     condition = (
-        f"({hits} >= {SURELY_PAST_HITS} OR ({hits} >= {FINE_FROM} AND "
-        f"(SELECT c FROM fine_{name}) >= {fine_surely_hits()}))"
+        f"({hits} >= {limits.SURELY_PAST_HITS} OR ({hits} >= {limits.FINE_FROM} AND "
+        f"(SELECT c FROM fine_{name}) >= {limits.fine_surely_hits()}))"
     )
     return condition, ctes, [*coarse_params, *fine_params]
 
@@ -408,274 +363,3 @@ def _capped_sql(source, cap: int) -> tuple[str, list]:
     else:
         sql, params = source.order_by().values("pk").query.sql_with_params()
     return f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) capped)", [*params, cap]
-
-
-def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
-    """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
-    from `combined`, the (SQL, parameters) of every count row (see union_all), plus the
-    selected values and every decade (see ranked_counts_sql)."""
-    sql, params = combined
-    ranked, ranked_params = ranked_counts_sql(sql, selected, limit)
-    with reading_connection(SearchEntry).cursor() as cursor:
-        cursor.execute(ranked, [*params, *ranked_params])
-        return cursor.fetchall()
-
-
-def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | None):
-    """(SQL, parameters) of the rows (facet, value, count, values in facet) to show of the
-    (facet, value, count) rows of `counts`: the top `limit` values of each facet, the
-    selected values, every decade, the scan count and the sample-size row. The database
-    ranks them, so a facet with thousands of values costs no more to send than one with ten.
-    """
-    keep = ["facet IN (%s, %s, %s)"]
-    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
-    if limit is None:
-        keep.append("1 = 1")
-    else:
-        keep.append("position_in_facet <= %s")
-        keep_params.append(limit)
-    for facet, values in selected.items():
-        for value in values:
-            keep.append("(facet = %s AND value = %s)")
-            keep_params += [facet, value]
-    sql = (
-        "SELECT facet, value, count, value_count FROM ("
-        'SELECT facet, value, "count" AS count, '
-        'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
-        "AS position_in_facet, "
-        "COUNT(*) OVER (PARTITION BY facet) AS value_count "
-        f"FROM ({counts}) counts) ranked WHERE {' OR '.join(keep)}"
-    )
-    return sql, keep_params
-
-
-def top_kept_totals(facets, limit: int | None) -> list[tuple]:
-    """Rows (facet, value, count, values in facet) of the top `limit` kept totals of each
-    facet (every decade and the scan count): what the unfiltered search page shows.
-
-    Each facet's top values are picked apart, so the database never ranks every value of
-    every facet at once (thousands of subjects and places) as the window in top_counts does.
-    """
-    table = SearchFacetTotal._meta.db_table
-    parts, params = [], []
-    for facet in facets:
-        capped = limit is not None and facet not in (Facet.DECADE, Facet.SCAN)
-        parts.append(
-            f"SELECT * FROM (SELECT facet, value, count, (SELECT COUNT(*) FROM {table} every "
-            f"WHERE every.facet = %s AND every.count > 0) AS value_count FROM {table} "
-            f"WHERE facet = %s AND count > 0 ORDER BY count DESC, value"
-            f"{' LIMIT %s' if capped else ''}) top_{facet.value}"
-        )
-        params += [facet.value, facet.value, *([limit] if capped else [])]
-    with reading_connection(SearchEntry).cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return cursor.fetchall()
-
-
-def kept_totals(facets):
-    """The kept per-value totals of these facets, in the shape of the facet-count rows."""
-    return (
-        SearchFacetTotal.objects.filter(facet__in=[f.value for f in facets], count__gt=0)
-        .values("facet", "value", "count")
-        .order_by()
-    )
-
-
-def published_total() -> int:
-    row = SearchFacetTotal.objects.filter(facet=ENTRIES_TOTAL, value=0).first()
-    return row.count if row else 0
-
-
-def coarse_hits_for(stride: int, hits: int | None = None) -> int:
-    """The fewest matches a coarse sample must hold for `stride` to expect `hits` (by
-    default SAMPLE_HITS) matches at the lower bound (c - 2·sqrt(c)) · COARSE_STRIDE of the
-    count."""
-    needed = stride * (SAMPLE_HITS if hits is None else hits) / COARSE_STRIDE
-    hits = math.ceil(needed)
-    while hits - 2 * math.sqrt(hits) < needed:
-        hits += 1
-    return hits
-
-
-def _stride_case(hits: int) -> str:
-    """SQL: the stride of a sample expecting `hits` matches, from `c`, the matches its coarse
-    sample holds."""
-    cases = []
-    stride = COARSE_STRIDE
-    while stride > 1:
-        cases.append(f"WHEN c >= {coarse_hits_for(stride, hits)} THEN {stride}")
-        stride //= 2
-    return f"CASE {' '.join(cases)} ELSE 1 END" if cases else "1"
-
-
-def coarse_sample(search_filter, without=(), stride: int | None = None) -> tuple[str, list]:
-    """(SQL, parameters) of the pks of the coarse sample of the entries matching the
-    filters less those named: every COARSE_STRIDE-th entry (or every `stride`-th)."""
-    stride_sql = str(stride or COARSE_STRIDE)
-    coarse = search_filter.sampled_queryset_without(*without, stride_sql=stride_sql)
-    return coarse.order_by().values("pk").query.sql_with_params()
-
-
-def stride_for(coarse_hits: int, hits: int | None = None) -> int:
-    """The stride of a sample expecting `hits` matches (SAMPLE_HITS by default), from the
-    matches its coarse sample holds: what _stride_case computes in SQL."""
-    stride = COARSE_STRIDE
-    while stride > 1:
-        if coarse_hits >= coarse_hits_for(stride, hits):
-            return stride
-        stride //= 2
-    return 1
-
-
-def estimated_counts(
-    search_filter,
-    facets,
-    without,
-    number: int,
-    *,
-    total: bool,
-    hits: int | None = None,
-    coarse_hits: int | None = None,
-):
-    """(SQL, parameters) of the estimated counts of the facets' values over the entries
-    matching the filters less those named, as (facet, value, count) rows, and with `total`
-    a (SAMPLE_ROW, 0, estimated matches) row: each count of the sample times its stride.
-
-    The stride is chosen in the same statement from the coarse sample to expect `hits`
-    sampled matches (SAMPLE_HITS by default; see "How estimates are sized"); `number` names
-    the statement's own common table expressions, so that several estimates can go in one
-    UNION. `coarse_hits`, when the count already read the coarse sample, is its number of
-    matches: the stride then follows from it without reading the coarse sample again.
-    """
-    ctes, params = [], []
-    if coarse_hits is not None:
-        stride = str(stride_for(coarse_hits, hits))
-    else:
-        coarse_sql, coarse_params = coarse_sample(search_filter, without)
-        name = f"stride_{number}"
-        stride = f"(SELECT s FROM {name})"
-        ctes.append(
-            f"{name} AS MATERIALIZED (SELECT {_stride_case(hits or SAMPLE_HITS)} AS s FROM "
-            f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
-        )
-        params += coarse_params
-    sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
-    total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
-    parts = []
-    if connection.vendor == "postgresql":
-        # The sample is read once for its keys and its size.
-        sample_sql, sample_params = (
-            sample.order_by().annotate(entry_keys=F("keys")).values("entry_keys")
-        ).query.sql_with_params()
-        ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
-        params += sample_params
-        if facets:
-            counts = _unnested_key_counts(f"sample_{number}", "entry_keys", facets)
-            parts.append((f"SELECT facet, value, count * {stride} AS count FROM ({counts}) c", []))
-        if total:
-            parts.append((f"{total_row} FROM sample_{number}", []))
-    else:
-        if facets:
-            counts_sql, counts_params = facet_counts(sample, facets).query.sql_with_params()
-            scaled = f"SELECT facet, value, count * {stride} AS count FROM ({counts_sql}) c"
-            parts.append((scaled, list(counts_params)))
-        if total:
-            total_sql, total_params = sample.order_by().values("pk").query.sql_with_params()
-            parts.append((f"{total_row} FROM ({total_sql}) t", list(total_params)))
-    sql = (f"WITH {', '.join(ctes)} " if ctes else "") + " UNION ALL ".join(
-        f"SELECT * FROM ({part}) part_{index}" for index, (part, _) in enumerate(parts)
-    )
-    for _, part_params in parts:
-        params += part_params
-    return sql, params
-
-
-def rounded(number: int) -> int:
-    """An estimate to three significant figures: more digits would claim a precision it
-    lacks, and two would add up to 5 % of error of their own."""
-    if number < 1000:
-        return number
-    return round(number, 3 - len(str(number)))
-
-
-def union_all(parts) -> tuple[str, list]:
-    """The (SQL, parameters) of all the count rows of `parts`: querysets of (facet, value,
-    count) rows, or (SQL, parameters) of such rows."""
-    parts = list(parts)
-    if not any(isinstance(part, tuple) for part in parts):
-        # Django's own compound: SQLite planned the wrapped form below slower.
-        combined = parts[0].union(*parts[1:], all=True) if parts[1:] else parts[0]
-        return combined.query.sql_with_params()
-    sqls, params = [], []
-    for number, part in enumerate(parts):
-        sql, part_params = part if isinstance(part, tuple) else part.query.sql_with_params()
-        # Each part a subquery of its own, so that a part may carry its own WITH.
-        sqls.append(f"SELECT * FROM ({sql}) part_{number}")
-        params += part_params
-    return " UNION ALL ".join(sqls), params
-
-
-def _unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -> str:
-    """SQL of (facet, value, count) rows of the facets' keys held in `column` (an array of
-    keys on PostgreSQL) of `source` (a table name or a parenthesised query with its alias),
-    over its rows that pass `where`."""
-    # unnest() in the select list, not joined beside the rows: PostgreSQL then expands each
-    # array in place instead of starting a function scan per row, which took most of the
-    # time of counting a few thousand entries' keys. Adjacent facets test one range.
-    return (
-        f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM (SELECT unnest({column}) AS k FROM {source} "
-        f"WHERE {where}) unnested WHERE {_key_ranges(facets)} GROUP BY k"
-    )
-
-
-def _key_ranges(facets) -> str:
-    """SQL testing that a key `k` belongs to one of the facets."""
-    numbers = sorted({int(facet) for facet in facets})
-    runs = []  # [first, last] facet numbers of each run of adjacent facets
-    for number in numbers:
-        if runs and runs[-1][1] == number - 1:
-            runs[-1][1] = number
-        else:
-            runs.append([number, number])
-    return " OR ".join(
-        f"(k >= {first * FACET_KEY_BASE} AND k < {(last + 1) * FACET_KEY_BASE})"
-        for first, last in runs
-    )
-
-
-def _key_counts_sql(entries, facets) -> tuple[str, list]:
-    """(SQL, parameters) of the facets' counts over `entries` on PostgreSQL, from the keys on
-    each entry's row (SearchEntry.keys): the rows the filters read are counted as they are,
-    where joining the facet rows cost an index lookup per entry."""
-    sql, params = (
-        entries.order_by()
-        .annotate(entry_keys=F("keys"))
-        .values("entry_keys")
-        .query.sql_with_params()
-    )
-    return _unnested_key_counts(f"({sql}) matched", "entry_keys", facets), params
-
-
-def value_counts(entries, facet) -> dict[int, int]:
-    """{value: count} of one facet's values over `entries` (a "show all" list)."""
-    counts = facet_counts(entries, [facet])
-    if isinstance(counts, tuple):  # PostgreSQL's SQL and parameters
-        with reading_connection(SearchEntry).cursor() as cursor:
-            cursor.execute(*counts)
-            return {value: count for _, value, count in cursor.fetchall()}
-    return {row["value"]: row["count"] for row in counts}
-
-
-def facet_counts(entries, facets):
-    """Counts of the facets' values over `entries`: on PostgreSQL the (SQL, parameters) of
-    (facet, value, count) rows, on SQLite a queryset of them."""
-    if connection.vendor == "postgresql":
-        return _key_counts_sql(entries, facets)
-    kinds = [facet.value for facet in facets]
-    # "facet + 0" keeps SQLite from walking the (facet, value) index through every record's
-    # rows; the matching entries are what should drive the lookup, by primary key.
-    counts = SearchFacet.objects.alias(facet_kind=F("facet") + 0).filter(
-        facet_kind__in=kinds, entry__in=entries.values("pk")
-    )
-    return counts.values("facet", "value").annotate(count=Count("*")).order_by()

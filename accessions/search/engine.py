@@ -15,7 +15,7 @@ from django.db.models import F
 from django.http import QueryDict
 
 from accessions.catalogue.models import Record
-from accessions.search import counting, relevance
+from accessions.search import count_limits, counting, estimates, facet_counting, relevance
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.filters import SearchFilter
 from accessions.search.hits import page_hits
@@ -39,7 +39,7 @@ NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 DATE_PARAMS = ("date_from", "date_to")
 # Words PostgreSQL's statistics expect in more records than this are surely past the
 # exact-count limit: a facet group counted under them alone is estimated without sizing.
-WORDS_SURELY_ESTIMATED = 10 * counting.EXACT_COUNT_LIMIT
+WORDS_SURELY_ESTIMATED = 10 * count_limits.EXACT_COUNT_LIMIT
 
 
 def run_search(
@@ -80,12 +80,12 @@ def run_search(
     offset = (result.page_number - 1) * page_size
     page_pks = None
     if not active:
-        result.total = counting.published_total()
+        result.total = facet_counting.published_total()
     elif (single := _single_facet_value(search_filter, active)) is not None:
         # One facet value alone: its kept total is the count, and every group but its own
         # (the kept totals) counts under it alone.
         result.total = single.total
-        result.estimated = result.total > counting.EXACT_COUNT_LIMIT
+        result.estimated = result.total > count_limits.EXACT_COUNT_LIMIT
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
@@ -112,7 +112,7 @@ def run_search(
             # A coarse sample, read through its index, tells a count far past the limit
             # without counting its matches up to it.
             def coarse(without, stride=None):
-                return counting.coarse_sample(search_filter, without, stride)
+                return estimates.coarse_sample(search_filter, without, stride)
 
         facet_of = {param: facet for param, facet, _ in _groups()}
         groups = [
@@ -136,7 +136,7 @@ def run_search(
             )
         counts = counting.capped_counts(
             counting.fts_matches(keywords, indexed_only=True) if fts_alone else entries,
-            counting.EXACT_COUNT_LIMIT + 1,
+            count_limits.EXACT_COUNT_LIMIT + 1,
             sized=groups,
             extra=extra,
             page=ranked_page,
@@ -156,13 +156,13 @@ def run_search(
             # and the rest of the request's queries lead with the smaller.
             search_filter.keyword_matches = extra_counts[0]
             entries = search_filter.queryset_without()
-        result.estimated = result.total > counting.EXACT_COUNT_LIMIT
+        result.estimated = result.total > count_limits.EXACT_COUNT_LIMIT
         total_is_capped = result.estimated
         # A group goes uncounted (None) when the search itself is estimated.
         sampled_groups = surely_large | {
             param
             for (param, _), size in zip(sized, sizes, strict=True)
-            if size is None or size > counting.EXACT_COUNT_LIMIT
+            if size is None or size > count_limits.EXACT_COUNT_LIMIT
         }
     if not result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -241,11 +241,11 @@ def facet_values(
     definition = FACETS_BY_PARAM[param]
     if set(search_filter.active_filter_names()) <= {param}:
         # Its counts ignore its own filter: with no other, they are the kept totals.
-        counts = counting.kept_totals([definition.facet]).values_list("value", "count")
+        counts = facet_counting.kept_totals([definition.facet]).values_list("value", "count")
         count_by_id = dict(counts)
     else:
         entries = search_filter.queryset_without(param)
-        count_by_id = counting.value_counts(entries, definition.facet)
+        count_by_id = facet_counting.value_counts(entries, definition.facet)
     # Every name of the facet's table in one plain query: cheaper than looking up thousands
     # of ids, and the names order the values that have the same count.
     with reading_connection(SearchEntry).cursor() as cursor:
@@ -336,14 +336,14 @@ def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set
             surely_large.add(param)
             continue
         bound = search_filter.upper_bound(without=own)
-        if bound is not None and bound > counting.EXACT_COUNT_LIMIT:
+        if bound is not None and bound > count_limits.EXACT_COUNT_LIMIT:
             left = active.difference(own)
             if len(left) == 1 and _single_facet_value(search_filter, list(left)) is not None:
                 # One facet value is all the group counts under: its kept total is its
                 # size, past the limit, and counting to the limit would only confirm it.
                 surely_large.add(param)
                 continue
-        if bound is None or bound > counting.EXACT_COUNT_LIMIT:
+        if bound is None or bound > count_limits.EXACT_COUNT_LIMIT:
             sized.append((param, own))
     return sized, surely_large
 
@@ -461,13 +461,13 @@ def _fill_facets(
         elif counted is not None:
             ranked_rows += counted
         else:
-            querysets.append(counting.facet_counts(search_filter.queryset_without(), shared))
+            querysets.append(facet_counting.facet_counts(search_filter.queryset_without(), shared))
     for param, facet, own in groups:
         if not active.intersection(own):
             continue
         if not active.difference(own):
             # Only this group's own filter is on, and its counts ignore it: the kept totals.
-            querysets.append(counting.kept_totals([facet]))
+            querysets.append(facet_counting.kept_totals([facet]))
         elif param in sampled_groups:
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
@@ -476,22 +476,22 @@ def _fill_facets(
             ranked_rows += group_rows[param]
         else:
             entries = search_filter.queryset_without(*own)
-            querysets.append(counting.facet_counts(entries, [facet]))
+            querysets.append(facet_counting.facet_counts(entries, [facet]))
     if total_is_capped and not any(without == () for _, without in sampled_parts):
         sampled_parts.append(([], ()))
     for number, (facets, without) in enumerate(sampled_parts):
         querysets.append(
-            counting.estimated_counts(
+            estimates.estimated_counts(
                 search_filter,
                 facets,
                 without,
                 number,
                 total=total_is_capped and without == (),
-                hits=counting.SAMPLE_HITS if without == () else counting.GROUP_SAMPLE_HITS,
+                hits=count_limits.SAMPLE_HITS if without == () else count_limits.GROUP_SAMPLE_HITS,
                 coarse_hits=coarse_hits.get(without),
             )
         )
-    combined = counting.union_all(querysets) if querysets else None
+    combined = facet_counting.union_all(querysets) if querysets else None
     selected = _selected(cleaned)
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
@@ -499,22 +499,22 @@ def _fill_facets(
     if active:
         rows = [tuple(row) for row in ranked_rows]
         if combined is not None:
-            rows += counting.top_counts(combined, selected, facet_limit)
+            rows += facet_counting.top_counts(combined, selected, facet_limit)
     else:
-        rows = counting.top_kept_totals(shared, facet_limit)
+        rows = facet_counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:
-        if facet == counting.SAMPLE_ROW:
+        if facet == facet_counting.SAMPLE_ROW:
             estimated_total = count
             continue
         counts.setdefault(facet, {})[value] = count
         value_counts[facet] = value_count
     if estimated_total is not None:
         # Never below what was counted.
-        result.total = max(counting.rounded(estimated_total), counting.EXACT_COUNT_LIMIT + 1)
+        result.total = max(estimates.rounded(estimated_total), count_limits.EXACT_COUNT_LIMIT + 1)
     for facet in sampled_facets:
         by_value = counts.setdefault(facet, {})
         for value in by_value:
-            by_value[value] = counting.rounded(by_value[value])
+            by_value[value] = estimates.rounded(by_value[value])
         # A chosen value the sample missed stays listed (and ticked), or the next submit of
         # the form would drop the filter.
         for value in selected.get(facet, ()):

@@ -294,7 +294,7 @@ class SearchFilter(django_filters.FilterSet):
 
     def condition(self, name: str):
         """The WHERE condition of one active filter alone, usable as a boolean expression:
-        whether an entry passes it (PostgreSQL's shared sample, see counting)."""
+        whether an entry passes it (PostgreSQL's shared sample, see estimates)."""
         value = self.form.cleaned_data[name]
         return self.filters[name].filter(self.queryset, value).query.where
 

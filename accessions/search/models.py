@@ -33,7 +33,7 @@ class Facet(models.IntegerChoices):
 FACET_KEY_BASE = 100_000_000
 
 
-# Not a facet: the sample levels of the estimates (counting.py). An entry whose pk is a
+# Not a facet: the sample levels of the estimates (estimates.py). An entry whose pk is a
 # multiple of a power of two s (1 to SAMPLE_LEVELS_UP_TO) carries the key
 # SAMPLE_LEVEL * FACET_KEY_BASE + s, so that "the entries of the sample of stride s" is one
 # more key in the GIN index the words and facet keys share: a sample of a search is then one

@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from accessions.catalogue.models import Record
 from accessions.models import Language, Subject
-from accessions.search import counting
+from accessions.search import count_limits, counting, estimates, facet_counting
 from accessions.search.filters import SearchFilter
 from accessions.search.indexing import update_search_index
 from accessions.search.models import Facet, SearchEntry
@@ -43,19 +43,19 @@ def small_limits(monkeypatch):
     """A limit of three matches; a coarse sample of every fourth pk, and thresholds of 6
     coarse matches for a stride of 2 and 8 for a stride of 4; a facet group counted without
     its own filter aims for half the sampled matches, at 5 and 6."""
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
-    monkeypatch.setattr(counting, "COARSE_STRIDE", 4)
-    monkeypatch.setattr(counting, "SAMPLE_HITS", 2)
-    monkeypatch.setattr(counting, "GROUP_SAMPLE_HITS", 1)
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(count_limits, "COARSE_STRIDE", 4)
+    monkeypatch.setattr(count_limits, "SAMPLE_HITS", 2)
+    monkeypatch.setattr(count_limits, "GROUP_SAMPLE_HITS", 1)
     # c - 2·sqrt(c) >= stride · hits / 4, for the fewest c: worked by hand.
-    assert [counting.coarse_hits_for(2), counting.coarse_hits_for(4)] == [6, 8]
-    assert [counting.coarse_hits_for(2, 1), counting.coarse_hits_for(4, 1)] == [5, 6]
+    assert [estimates.coarse_hits_for(2), estimates.coarse_hits_for(4)] == [6, 8]
+    assert [estimates.coarse_hits_for(2, 1), estimates.coarse_hits_for(4, 1)] == [5, 6]
 
 
 @pytest.fixture
 def whole_sample(small_limits, monkeypatch):
     """A coarse stride of 1: every entry is sampled, so each estimate is the exact count."""
-    monkeypatch.setattr(counting, "COARSE_STRIDE", 1)
+    monkeypatch.setattr(count_limits, "COARSE_STRIDE", 1)
 
 
 def languages():
@@ -93,8 +93,8 @@ def place(pks, *, title="Satellite cable", status="published", language=None, su
 def stride_for(coarse_matches: int, hits: int) -> int:
     """The stride the design asks for: the largest power of two up to COARSE_STRIDE whose
     threshold for `hits` sampled matches the coarse sample's matches reach, else 1."""
-    stride = counting.COARSE_STRIDE
-    while stride > 1 and coarse_matches < counting.coarse_hits_for(stride, hits):
+    stride = count_limits.COARSE_STRIDE
+    while stride > 1 and coarse_matches < estimates.coarse_hits_for(stride, hits):
         stride //= 2
     return stride
 
@@ -103,8 +103,8 @@ def estimate(pks, *, group: bool = False) -> tuple[int, int]:
     """(stride, estimated count) of matches with these pks, worked out from the pks alone:
     sized as the search's total is, or with `group` as a facet group counted without its
     own filter."""
-    hits = counting.GROUP_SAMPLE_HITS if group else counting.SAMPLE_HITS
-    stride = stride_for(sum(1 for pk in pks if pk % counting.COARSE_STRIDE == 0), hits)
+    hits = count_limits.GROUP_SAMPLE_HITS if group else count_limits.SAMPLE_HITS
+    stride = stride_for(sum(1 for pk in pks if pk % count_limits.COARSE_STRIDE == 0), hits)
     return stride, stride * sum(1 for pk in pks if pk % stride == 0)
 
 
@@ -355,14 +355,14 @@ def test_postgresql_estimates_a_total_its_coarse_sample_shows_past_the_limit_unc
     # With SURELY_PAST_HITS at 3 the coarse sample says "far past the limit": the count is
     # skipped and the total estimated (3 coarse matches: a stride of 1, all three sampled),
     # then shown no lower than one past the limit, as every estimated total is.
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 3)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 3)
     cache.clear()
     skipped = search(client, "q=satellite").context["result"]
     assert estimate([BASE, BASE + 4, BASE + 8]) == (1, 3)
     assert (skipped.total, skipped.estimated) == (4, True)
     assert len(skipped.hits) == 3
     # At 4 it is counted again.
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 4)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 4)
     cache.clear()
     assert search(client, "q=satellite").context["result"].estimated is False
 
@@ -401,21 +401,21 @@ def test_the_coarse_thresholds_give_a_lower_bound_that_expects_enough_sampled_ma
     # At the real settings: a stride of s needs c coarse matches such that the lower bound
     # (c - 2·sqrt(c)) · COARSE_STRIDE of the count still expects SAMPLE_HITS sampled
     # matches, s · SAMPLE_HITS of them; and c is the fewest that do.
-    assert (counting.COARSE_STRIDE, counting.SAMPLE_HITS) == (1024, 2000)
+    assert (count_limits.COARSE_STRIDE, count_limits.SAMPLE_HITS) == (1024, 2000)
     stride = 2
-    while stride <= counting.COARSE_STRIDE:
-        hits = counting.coarse_hits_for(stride)
+    while stride <= count_limits.COARSE_STRIDE:
+        hits = estimates.coarse_hits_for(stride)
         assert (hits - 2 * math.sqrt(hits)) * 1024 >= stride * 2000
         assert (hits - 1 - 2 * math.sqrt(hits - 1)) * 1024 < stride * 2000
         stride *= 2
     # Worked by hand: 11 - 2·sqrt(11) = 4.37 >= 2 · 2000 / 1024 = 3.91 > 10 - 2·sqrt(10);
     # for 1024, c - 2·sqrt(c) >= 2000 from c = (1 + sqrt(2001))² = 2091.5 on.
-    assert counting.coarse_hits_for(2) == 11
-    assert counting.coarse_hits_for(1024) == 2092
+    assert estimates.coarse_hits_for(2) == 11
+    assert estimates.coarse_hits_for(1024) == 2092
 
 
 def test_an_estimate_keeps_three_significant_figures():
-    assert [counting.rounded(n) for n in (999, 10_001, 10_632, 123_456, 987_654)] == [
+    assert [estimates.rounded(n) for n in (999, 10_001, 10_632, 123_456, 987_654)] == [
         999,
         10_000,
         10_600,
@@ -431,7 +431,7 @@ def test_postgresql_reads_the_sample_through_the_sample_level_keys(small_limits)
     place([BASE + offset for offset in range(40)], language=english)
     search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
     assert search_filter.is_valid()
-    sql, params = counting.estimated_counts(search_filter, [Facet.LANGUAGE], (), 0, total=True)
+    sql, params = estimates.estimated_counts(search_filter, [Facet.LANGUAGE], (), 0, total=True)
     with connection.cursor() as cursor:
         # A handful of rows is read fastest by a sequential scan; a million are not.
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -449,7 +449,7 @@ def test_postgresql_reads_the_sample_through_the_sample_level_keys(small_limits)
     assert "accessions_searchentry_pkey" not in plan
     # And they read the right entries: 10 coarse matches, a stride of 4, 10 sampled.
     assert estimate([BASE + offset for offset in range(40)]) == (4, 40)
-    assert sorted(rows) == [(counting.SAMPLE_ROW, 0, 40), (Facet.LANGUAGE, english.pk, 40)]
+    assert sorted(rows) == [(facet_counting.SAMPLE_ROW, 0, 40), (Facet.LANGUAGE, english.pk, 40)]
 
 
 def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without_sizing(
@@ -467,19 +467,19 @@ def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without
     assert search_filter.is_valid()
 
     def surely_past(without) -> bool:
-        sql, params = counting._coarse_count_sql(counting.coarse_sample(search_filter, without))
+        sql, params = counting._coarse_count_sql(estimates.coarse_sample(search_filter, without))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()[0] >= counting.SURELY_PAST_HITS
+            return cursor.fetchone()[0] >= count_limits.SURELY_PAST_HITS
 
     # Leaving the language out, the coarse sample holds 6 matches (of 22); leaving the
     # subject out, none (the two French pks are odd).
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 6)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 6)
     assert surely_past(("language",))
     assert not surely_past(("subject",))
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 7)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 7)
     assert not surely_past(("language",))
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 6)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 6)
     estimated = search(client, query).context["result"]
     assert (estimated.total, estimated.estimated) == (0, False)
     assert estimated.estimated_groups == {"language"}
@@ -488,7 +488,7 @@ def test_a_group_the_coarse_sample_shows_far_past_the_limit_is_estimated_without
     assert counts(estimated, "language") == {"en": 24, "fr": 0}
     # Sized instead of skipped, the groups come out the same (rendered afresh, not from the
     # page cache).
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 10**6)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 10**6)
     cache.clear()
     sized = search(client, query).context["result"]
     assert sized.estimated_groups == estimated.estimated_groups
@@ -502,22 +502,22 @@ def test_the_stride_from_a_known_coarse_sample_is_the_one_the_database_picks():
     sizes = sorted(
         {0, 1, 2, 5000}
         | {
-            counting.coarse_hits_for(stride, hits) + step
-            for hits in (counting.SAMPLE_HITS, counting.GROUP_SAMPLE_HITS)
+            estimates.coarse_hits_for(stride, hits) + step
+            for hits in (count_limits.SAMPLE_HITS, count_limits.GROUP_SAMPLE_HITS)
             for stride in (2, 4, 64, 1024)
             for step in (-1, 0, 1)
         }
     )
-    for hits in (counting.SAMPLE_HITS, counting.GROUP_SAMPLE_HITS):
+    for hits in (count_limits.SAMPLE_HITS, count_limits.GROUP_SAMPLE_HITS):
         rows = ", ".join(["(%s)"] * len(sizes))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH sizes(c) AS (VALUES {rows}) "
-                f"SELECT c, {counting._stride_case(hits)} FROM sizes",
+                f"SELECT c, {estimates._stride_case(hits)} FROM sizes",
                 sizes,
             )
             in_sql = dict(cursor.fetchall())
-        assert {size: counting.stride_for(size, hits) for size in sizes} == in_sql
+        assert {size: estimates.stride_for(size, hits) for size in sizes} == in_sql
         assert {size: stride_for(size, hits) for size in sizes} == in_sql
 
 
@@ -559,7 +559,7 @@ def test_a_count_its_coarse_sample_leaves_in_doubt_is_settled_by_a_finer_sample(
     assert search_filter.is_valid()
 
     def coarse(without, stride=None):
-        return counting.coarse_sample(search_filter, without, stride)
+        return estimates.coarse_sample(search_filter, without, stride)
 
     def surely_past(without) -> bool:
         condition, ctes, params = counting._surely_past("t", coarse, without)
@@ -569,22 +569,22 @@ def test_a_count_its_coarse_sample_leaves_in_doubt_is_settled_by_a_finer_sample(
 
     # A finer sample of every second entry: at a limit of 3 it expects 1.5 matches, and
     # 1.5 + 4·sqrt(1.5) = 6.4, so 7 put a count past the limit beyond doubt.
-    monkeypatch.setattr(counting, "FINE_STRIDE", 2)
-    assert counting.fine_surely_hits() == 7
+    monkeypatch.setattr(count_limits, "FINE_STRIDE", 2)
+    assert count_limits.fine_surely_hits() == 7
     # Leaving the language out: 6 coarse matches, short of SURELY_PAST_HITS (25) but from
     # FINE_FROM (5) on, so the finer sample decides: its 11 even pks are past 7.
     assert surely_past(("language",))
     # Below FINE_FROM coarse matches the finer sample is not asked, and the count is made.
-    monkeypatch.setattr(counting, "FINE_FROM", 7)
+    monkeypatch.setattr(count_limits, "FINE_FROM", 7)
     assert not surely_past(("language",))
     # Leaving the subject out: no coarse match at all (the French pks are odd).
-    monkeypatch.setattr(counting, "FINE_FROM", 5)
+    monkeypatch.setattr(count_limits, "FINE_FROM", 5)
     assert not surely_past(("subject",))
     # A limit of 20 expects 10 in the finer sample, and 11 are no longer beyond doubt.
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 20)
-    assert counting.fine_surely_hits() == 23
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 20)
+    assert count_limits.fine_surely_hits() == 23
     assert not surely_past(("language",))
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 3)
     # The search comes out as when the group is counted: estimated from its own sample.
     result = search(client, query).context["result"]
     assert (result.total, result.estimated) == (0, False)

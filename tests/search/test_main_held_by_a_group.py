@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from accessions.catalogue.models import Record
 from accessions.models import Subject
-from accessions.search import counting
+from accessions.search import count_limits, counting
 from accessions.search.engine import run_search
 from tests.search.test_estimates import BASE, languages, place
 
@@ -104,8 +104,8 @@ def test_a_group_past_the_limit_leaves_the_search_to_read_its_own_matches(
     english, french, trade = archive
     # Every group is now past the limit (14 on trade, 9 French), the search (6) is not: its
     # matches are read from the index, and counted exactly all the same.
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 7)
-    monkeypatch.setattr(counting, "SURELY_PAST_HITS", 10**6)
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 7)
+    monkeypatch.setattr(count_limits, "SURELY_PAST_HITS", 10**6)
     result = run_search(QueryDict("q=satellite&language=fr&subject=trade"))
     (counted, holders) = held[-1]
     assert len(holders) == 1 and counted.coarse[()] is not None

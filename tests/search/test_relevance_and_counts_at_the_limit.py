@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accessions.catalogue.models import Language, Record, RecordText
-from accessions.search import counting, relevance
+from accessions.search import count_limits, relevance
 from accessions.search.engine import run_search
 from accessions.search.indexing import update_search_index
 from accessions.search.rebuilding import rebuild_search_index
@@ -247,7 +247,7 @@ def walks(request, monkeypatch):
 
 def test_the_best_match_comes_first_past_the_limit_and_every_page_follows_the_order(archive, walks):
     expected = relevance_order(archive["published"], {WORD})
-    assert len(expected) > counting.EXACT_COUNT_LIMIT
+    assert len(expected) > count_limits.EXACT_COUNT_LIMIT
     best = archive["published"][-1]
     assert expected[0] == best.pk
     first, result = page_pks(f"q={WORD}")
@@ -272,7 +272,7 @@ def test_a_large_title_tier_is_ranked_by_date_then_pk_past_the_limit(archive, wa
     # "report" is in most titles and nowhere else: one tier, past the limit, in date order;
     # the twelve oldest share a start and are ordered by the end of their range, then pk.
     expected = relevance_order(archive["published"], {"report"})
-    assert len(expected) > counting.EXACT_COUNT_LIMIT
+    assert len(expected) > count_limits.EXACT_COUNT_LIMIT
     by_pk = {made.pk: made for made in archive["published"]}
     assert all("report" in by_pk[pk].title_words for pk in expected)
     first, result = page_pks("q=report")
@@ -290,7 +290,7 @@ def test_a_relevance_page_past_the_limit_within_dates_follows_the_order(
 ):
     # Some five thousand matches end in 1970 or later, a few of them with the word in the
     # title: past a limit of a thousand, PostgreSQL walks the tiers from those dates on.
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 1000)
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 1000)
     within = [
         made
         for made in archive["published"]
@@ -314,7 +314,7 @@ def test_a_relevance_page_past_the_limit_with_sparse_tiers_follows_the_order(
     # "luna" is in three titles and in the summary or text of one record in fifty: past a
     # limit of a hundred, both tiers are sparse among the oldest records, and a walk that
     # falls short must leave the page to the tier's sorted matches.
-    monkeypatch.setattr(counting, "EXACT_COUNT_LIMIT", 100)
+    monkeypatch.setattr(count_limits, "EXACT_COUNT_LIMIT", 100)
     expected = relevance_order(archive["published"], {"luna"})
     titles = {made.pk: made.title for made in archive["published"]}
     assert [titles[pk] for pk in expected[:3]] == [
@@ -333,7 +333,7 @@ def test_relevance_orders_an_exactly_counted_search_the_same_way(archive):
     # Both words: the title tier is the titles holding both; a title holding only one
     # of them ranks with the rest.
     expected = relevance_order(archive["published"], {WORD, "luna"})
-    assert PAGE < len(expected) <= counting.EXACT_COUNT_LIMIT
+    assert PAGE < len(expected) <= count_limits.EXACT_COUNT_LIMIT
     first, result = page_pks(f"q={WORD}+luna")
     assert (result.estimated, result.total) == (False, len(expected))
     assert first == expected[:PAGE]
@@ -351,7 +351,7 @@ def test_counts_are_exact_up_to_the_limit_and_within_five_percent_past_it(archiv
     result = run_search(QueryDict(f"q={word}"))
     language = next(group for group in result.facets if group.param == "language")
     (english,) = language.values
-    if truth <= counting.EXACT_COUNT_LIMIT:
+    if truth <= count_limits.EXACT_COUNT_LIMIT:
         assert (result.estimated, result.total, english.count) == (False, truth, truth)
     else:
         assert result.estimated

@@ -1,0 +1,124 @@
+"""Estimated counts for the search past the exact-count limit: each count from a sample of
+its own matches, the entries whose pk is a multiple of a stride, times the stride (see
+count_limits for how the stride is chosen).
+"""
+
+import math
+
+from django.db import connection
+from django.db.models import F
+
+from accessions.search import count_limits as limits
+from accessions.search.facet_counting import SAMPLE_ROW, facet_counts, unnested_key_counts
+
+
+def coarse_hits_for(stride: int, hits: int | None = None) -> int:
+    """The fewest matches a coarse sample must hold for `stride` to expect `hits` (by
+    default SAMPLE_HITS) matches at the lower bound (c - 2·sqrt(c)) · COARSE_STRIDE of the
+    count."""
+    needed = stride * (limits.SAMPLE_HITS if hits is None else hits) / limits.COARSE_STRIDE
+    hits = math.ceil(needed)
+    while hits - 2 * math.sqrt(hits) < needed:
+        hits += 1
+    return hits
+
+
+def _stride_case(hits: int) -> str:
+    """SQL: the stride of a sample expecting `hits` matches, from `c`, the matches its coarse
+    sample holds."""
+    cases = []
+    stride = limits.COARSE_STRIDE
+    while stride > 1:
+        cases.append(f"WHEN c >= {coarse_hits_for(stride, hits)} THEN {stride}")
+        stride //= 2
+    return f"CASE {' '.join(cases)} ELSE 1 END" if cases else "1"
+
+
+def coarse_sample(search_filter, without=(), stride: int | None = None) -> tuple[str, list]:
+    """(SQL, parameters) of the pks of the coarse sample of the entries matching the
+    filters less those named: every COARSE_STRIDE-th entry (or every `stride`-th)."""
+    stride_sql = str(stride or limits.COARSE_STRIDE)
+    coarse = search_filter.sampled_queryset_without(*without, stride_sql=stride_sql)
+    return coarse.order_by().values("pk").query.sql_with_params()
+
+
+def stride_for(coarse_hits: int, hits: int | None = None) -> int:
+    """The stride of a sample expecting `hits` matches (SAMPLE_HITS by default), from the
+    matches its coarse sample holds: what _stride_case computes in SQL."""
+    stride = limits.COARSE_STRIDE
+    while stride > 1:
+        if coarse_hits >= coarse_hits_for(stride, hits):
+            return stride
+        stride //= 2
+    return 1
+
+
+def estimated_counts(
+    search_filter,
+    facets,
+    without,
+    number: int,
+    *,
+    total: bool,
+    hits: int | None = None,
+    coarse_hits: int | None = None,
+):
+    """(SQL, parameters) of the estimated counts of the facets' values over the entries
+    matching the filters less those named, as (facet, value, count) rows, and with `total`
+    a (SAMPLE_ROW, 0, estimated matches) row: each count of the sample times its stride.
+
+    The stride is chosen in the same statement from the coarse sample to expect `hits`
+    sampled matches (SAMPLE_HITS by default; see "How estimates are sized"); `number` names
+    the statement's own common table expressions, so that several estimates can go in one
+    UNION. `coarse_hits`, when the count already read the coarse sample, is its number of
+    matches: the stride then follows from it without reading the coarse sample again.
+    """
+    ctes, params = [], []
+    if coarse_hits is not None:
+        stride = str(stride_for(coarse_hits, hits))
+    else:
+        coarse_sql, coarse_params = coarse_sample(search_filter, without)
+        name = f"stride_{number}"
+        stride = f"(SELECT s FROM {name})"
+        ctes.append(
+            f"{name} AS MATERIALIZED (SELECT {_stride_case(hits or limits.SAMPLE_HITS)} AS s FROM "
+            f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
+        )
+        params += coarse_params
+    sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
+    total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
+    parts = []
+    if connection.vendor == "postgresql":
+        # The sample is read once for its keys and its size.
+        sample_sql, sample_params = (
+            sample.order_by().annotate(entry_keys=F("keys")).values("entry_keys")
+        ).query.sql_with_params()
+        ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
+        params += sample_params
+        if facets:
+            counts = unnested_key_counts(f"sample_{number}", "entry_keys", facets)
+            parts.append((f"SELECT facet, value, count * {stride} AS count FROM ({counts}) c", []))
+        if total:
+            parts.append((f"{total_row} FROM sample_{number}", []))
+    else:
+        if facets:
+            counts_sql, counts_params = facet_counts(sample, facets).query.sql_with_params()
+            scaled = f"SELECT facet, value, count * {stride} AS count FROM ({counts_sql}) c"
+            parts.append((scaled, list(counts_params)))
+        if total:
+            total_sql, total_params = sample.order_by().values("pk").query.sql_with_params()
+            parts.append((f"{total_row} FROM ({total_sql}) t", list(total_params)))
+    sql = (f"WITH {', '.join(ctes)} " if ctes else "") + " UNION ALL ".join(
+        f"SELECT * FROM ({part}) part_{index}" for index, (part, _) in enumerate(parts)
+    )
+    for _, part_params in parts:
+        params += part_params
+    return sql, params
+
+
+def rounded(number: int) -> int:
+    """An estimate to three significant figures: more digits would claim a precision it
+    lacks, and two would add up to 5 % of error of their own."""
+    if number < 1000:
+        return number
+    return round(number, 3 - len(str(number)))
