@@ -88,7 +88,8 @@ class CappedCounts:
     count, values in facet) of the main facets and `sized_rows` those of each Sized, ranked
     (see ranked_counts_sql), None where not within the
     limit; `coarse` the matches of the coarse sample of the main source and of each Sized,
-    by the filters left out (None where not read).
+    by the filters left out (None where not read), and `finer` the (stride, matches) of the
+    finest sample read beyond it, where one was.
     """
 
     main: int
@@ -98,6 +99,7 @@ class CappedCounts:
     facet_rows: list | None = None
     sized_rows: list = field(default_factory=list)
     coarse: dict = field(default_factory=dict)
+    finer: dict = field(default_factory=dict)
 
 
 def capped_counts(
@@ -270,14 +272,19 @@ def capped_counts(
         ranked, ranked_params = _shown_json(counts, shown)
         columns.append(f"CASE WHEN counted.main <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END")
         column_params += ranked_params
+    sampled = []  # (name, filters left out) of the sources whose samples come back
     if coarse is not None:
-        # The main's coarse sample is not read when a group held its matches.
-        columns.append(f"CASE WHEN {held} THEN NULL ELSE (SELECT c FROM coarse_main) END")
-        columns += [
-            f"(SELECT c FROM coarse_{number})"
+        sampled.append(("main", ()))
+        sampled += [
+            (str(number), group.without)
             for number, group in enumerate(sized)
             if not group.within_limit
         ]
+    for name, _ in sampled:
+        # The main's samples are not read when a group held its matches.
+        unless_held = f"{held} THEN NULL WHEN " if name == "main" else ""
+        columns.append(f"CASE WHEN {unless_held}TRUE THEN (SELECT c FROM coarse_{name}) END")
+        columns.append(f"CASE WHEN {unless_held}TRUE THEN {_finer_sample(name)} END")
     with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM counted",
@@ -299,12 +306,29 @@ def capped_counts(
         result.page_pks = row.pop(0)
     if main_read and facets:
         result.facet_rows = row.pop(0) or ([] if within else None)
-    if coarse is not None:
-        result.coarse[()] = row.pop(0)
-        for group in sized:
-            if not group.within_limit:
-                result.coarse[group.without] = row.pop(0)
+    for _, without in sampled:
+        result.coarse[without] = row.pop(0)
+        if (finer := row.pop(0)) is not None:
+            result.finer[without] = tuple(finer)
     return result
+
+
+def _finer_sample(name: str) -> str:
+    """SQL of ARRAY[stride, matches] of the finest sample _surely_past read beyond the coarse
+    one of source `name` (NULL when it read none): the estimates size their samples by it,
+    closer to the count than the coarse sample's bound."""
+    hits, fine = f"(SELECT c FROM coarse_{name})", f"(SELECT c FROM fine_{name})"
+    finest = f"ARRAY[{limits.FINE_STRIDE}, {fine}]"
+    if limits.FINEST_STRIDE < limits.FINE_STRIDE:
+        finest = (
+            f"CASE WHEN {fine} >= {limits.at_the_limit(limits.FINE_STRIDE)} AND {fine} < "
+            f"{limits.fine_surely_hits()} THEN ARRAY[{limits.FINEST_STRIDE}, "
+            f"(SELECT c FROM finest_{name})] ELSE {finest} END"
+        )
+    return (
+        f"CASE WHEN {hits} >= {limits.FINE_FROM} AND {hits} < {limits.SURELY_PAST_HITS} "
+        f"THEN {finest} END"
+    )
 
 
 def _shown_json(counts: str, shown) -> tuple[str, list]:
@@ -335,20 +359,30 @@ def _keys_of(source) -> tuple[str, list]:
 def _surely_past(name: str, coarse, without) -> tuple[str, list[str], list]:
     """(condition, common table expressions, their parameters): whether the count of the
     entries without the filters named is past the limit beyond doubt, from its coarse
-    sample (coarse_<name>) or, when that is not sure, its finer one (fine_<name>), which is
-    read only then (see SURELY_PAST_HITS and FINE_STRIDE)."""
+    sample (coarse_<name>) or, when that is not sure, its finer one (fine_<name>), or, when
+    that is not sure either, its finest (finest_<name>); each is read only then (see
+    SURELY_PAST_HITS, FINE_STRIDE and FINEST_STRIDE in count_limits)."""
     coarse_sql, coarse_params = _coarse_count_sql(coarse(without))
     fine_sql, fine_params = _coarse_count_sql(coarse(without, limits.FINE_STRIDE))
     ctes = [
         f"coarse_{name} AS MATERIALIZED ({coarse_sql})",
         f"fine_{name} AS MATERIALIZED ({fine_sql})",
     ]
-    hits = f"(SELECT c FROM coarse_{name})"
+    params = [*coarse_params, *fine_params]
+    hits, fine = f"(SELECT c FROM coarse_{name})", f"(SELECT c FROM fine_{name})"
+    finer = f"{fine} >= {limits.fine_surely_hits()}"
+    if limits.FINEST_STRIDE < limits.FINE_STRIDE:
+        finest_sql, finest_params = _coarse_count_sql(coarse(without, limits.FINEST_STRIDE))
+        ctes.append(f"finest_{name} AS MATERIALIZED ({finest_sql})")
+        params += finest_params
+        finer = (
+            f"({finer} OR ({fine} >= {limits.at_the_limit(limits.FINE_STRIDE)} AND "
+            f"(SELECT c FROM finest_{name}) >= {limits.surely_hits(limits.FINEST_STRIDE)}))"
+        )
     condition = (
-        f"({hits} >= {limits.SURELY_PAST_HITS} OR ({hits} >= {limits.FINE_FROM} AND "
-        f"(SELECT c FROM fine_{name}) >= {limits.fine_surely_hits()}))"
+        f"({hits} >= {limits.SURELY_PAST_HITS} OR ({hits} >= {limits.FINE_FROM} AND {finer}))"
     )
-    return condition, ctes, [*coarse_params, *fine_params]
+    return condition, ctes, params
 
 
 def _coarse_count_sql(coarse_sample) -> tuple[str, list]:

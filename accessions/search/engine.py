@@ -76,7 +76,7 @@ def run_search(
     fts_alone = active == ["q"] and not keywords.negative and connection.vendor == "sqlite"
     sampled_groups: set[str] = set()
     total_is_capped = False
-    counted, group_rows, coarse_hits = None, {}, {}
+    counted, group_rows, coarse_hits, finer_samples = None, {}, {}, {}
     offset = (result.page_number - 1) * page_size
     page_pks = None
     if not active:
@@ -146,6 +146,7 @@ def run_search(
         )
         result.total, sizes, extra_counts = counts.main, counts.sizes, counts.extra
         page_pks, counted, coarse_hits = counts.page_pks, counts.facet_rows, counts.coarse
+        finer_samples = counts.finer
         group_rows = {
             param: rows
             for (param, _), rows in zip(sized, counts.sized_rows, strict=True)
@@ -190,6 +191,7 @@ def run_search(
         counted=counted,
         group_rows=group_rows,
         coarse_hits=coarse_hits,
+        finer_samples=finer_samples,
     )
     if result.estimated and result.page_number > result.num_pages:
         _no_such_page(result)
@@ -433,6 +435,7 @@ def _fill_facets(
     counted=None,
     group_rows=None,
     coarse_hits=None,
+    finer_samples=None,
 ) -> None:
     """Count every facet in one query; each facet's counts ignore its own filter.
 
@@ -441,9 +444,11 @@ def _fill_facets(
     `total_is_capped` (its count stopped at the limit). `counted` holds the (facet, value,
     count, values in facet) rows to show of the shared facets when the count already counted
     and ranked them, `group_rows` those of the groups it counted, by param, and
-    `coarse_hits` the sizes of the coarse samples it read, by the filters they leave out.
+    `coarse_hits` the sizes of the coarse samples it read, by the filters they leave out,
+    and `finer_samples` the (stride, matches) of the finer samples it read beyond them.
     """
     group_rows, coarse_hits = group_rows or {}, coarse_hits or {}
+    finer_samples = finer_samples or {}
     # Rows to show that the count already ranked: no query needs to count them again.
     ranked_rows = []
     active = set(search_filter.active_filter_names())
@@ -489,6 +494,7 @@ def _fill_facets(
                 total=total_is_capped and without == (),
                 hits=count_limits.SAMPLE_HITS if without == () else count_limits.GROUP_SAMPLE_HITS,
                 coarse_hits=coarse_hits.get(without),
+                finer=finer_samples.get(without),
             )
         )
     combined = facet_counting.union_all(querysets) if querysets else None

@@ -12,11 +12,12 @@ from accessions.search import count_limits as limits
 from accessions.search.facet_counting import SAMPLE_ROW, facet_counts, unnested_key_counts
 
 
-def coarse_hits_for(stride: int, hits: int | None = None) -> int:
+def coarse_hits_for(stride: int, hits: int | None = None, *, sampled_stride=None) -> int:
     """The fewest matches a coarse sample must hold for `stride` to expect `hits` (by
     default SAMPLE_HITS) matches at the lower bound (c - 2·sqrt(c)) · COARSE_STRIDE of the
-    count."""
-    needed = stride * (limits.SAMPLE_HITS if hits is None else hits) / limits.COARSE_STRIDE
+    count; or a sample of `sampled_stride`, at (c - 2·sqrt(c)) · sampled_stride."""
+    sampled_stride = sampled_stride or limits.COARSE_STRIDE
+    needed = stride * (limits.SAMPLE_HITS if hits is None else hits) / sampled_stride
     hits = math.ceil(needed)
     while hits - 2 * math.sqrt(hits) < needed:
         hits += 1
@@ -42,12 +43,13 @@ def coarse_sample(search_filter, without=(), stride: int | None = None) -> tuple
     return coarse.order_by().values("pk").query.sql_with_params()
 
 
-def stride_for(coarse_hits: int, hits: int | None = None) -> int:
+def stride_for(coarse_hits: int, hits: int | None = None, *, sampled_stride=None) -> int:
     """The stride of a sample expecting `hits` matches (SAMPLE_HITS by default), from the
-    matches its coarse sample holds: what _stride_case computes in SQL."""
+    matches its coarse sample holds: what _stride_case computes in SQL. With
+    `sampled_stride`, from the matches of the sample of that stride instead."""
     stride = limits.COARSE_STRIDE
     while stride > 1:
-        if coarse_hits >= coarse_hits_for(stride, hits):
+        if coarse_hits >= coarse_hits_for(stride, hits, sampled_stride=sampled_stride):
             return stride
         stride //= 2
     return 1
@@ -62,6 +64,7 @@ def estimated_counts(
     total: bool,
     hits: int | None = None,
     coarse_hits: int | None = None,
+    finer: tuple[int, int] | None = None,
 ):
     """(SQL, parameters) of the estimated counts of the facets' values over the entries
     matching the filters less those named, as (facet, value, count) rows, and with `total`
@@ -71,11 +74,17 @@ def estimated_counts(
     sampled matches (SAMPLE_HITS by default; see "How estimates are sized"); `number` names
     the statement's own common table expressions, so that several estimates can go in one
     UNION. `coarse_hits`, when the count already read the coarse sample, is its number of
-    matches: the stride then follows from it without reading the coarse sample again.
+    matches: the stride then follows from it without reading the coarse sample again, or
+    from `finer`, the (stride, matches) of a finer sample the count read, when that gives
+    the larger stride (its bound of the count is the closer).
     """
     ctes, params = [], []
     if coarse_hits is not None:
-        stride = str(stride_for(coarse_hits, hits))
+        stride = stride_for(coarse_hits, hits)
+        if finer is not None:
+            sampled_stride, sampled = finer
+            stride = max(stride, stride_for(sampled, hits, sampled_stride=sampled_stride))
+        stride = str(stride)
     else:
         coarse_sql, coarse_params = coarse_sample(search_filter, without)
         name = f"stride_{number}"

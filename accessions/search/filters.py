@@ -25,6 +25,7 @@ from accessions.search.models import (
     SearchEntry,
     SearchFacet,
     facet_key,
+    sample_index_stride,
 )
 from archive.database_routing import reading_connection
 
@@ -288,7 +289,12 @@ class SearchFilter(django_filters.FilterSet):
     @staticmethod
     def _keep_multiples(queryset, field: str, stride_sql: str):
         if connection.vendor == "postgresql" and field == "pk":
-            return queryset.filter(_in_sample_level(stride_sql))
+            queryset = queryset.filter(_in_sample_level(stride_sql))
+            if stride_sql.isdigit() and (indexed := sample_index_stride(int(stride_sql))):
+                # Stated as the partial index's own condition, so that the planner reads the
+                # sample through it (models.SAMPLE_INDEX_STRIDES).
+                queryset = queryset.filter(_in_sample_index(indexed))
+            return queryset
         stride = RawSQL(stride_sql, [], output_field=IntegerField())
         return queryset.alias(sample_bucket=Remainder(F(field), stride)).filter(sample_bucket=0)
 
@@ -369,6 +375,16 @@ def _in_sample_level(stride_sql: str):
     return RawSQL(
         f"{connection.ops.quote_name(SearchEntry._meta.db_table)}.keys && "
         f"ARRAY[{SAMPLE_LEVEL * FACET_KEY_BASE} + ({stride_sql})]::integer[]",
+        [],
+        output_field=BooleanField(),
+    )
+
+
+def _in_sample_index(stride: int):
+    """Whether an entry's pk is a multiple of `stride`, written as the condition of the partial
+    index of that sample stride (migration 0025), which the planner must find word for word."""
+    return RawSQL(
+        f"{connection.ops.quote_name(SearchEntry._meta.db_table)}.record_id %% {int(stride)} = 0",
         [],
         output_field=BooleanField(),
     )

@@ -40,6 +40,18 @@ FACET_KEY_BASE = 100_000_000
 # index scan, which steps through the words' long lists by the level's short one.
 SAMPLE_LEVEL = 13
 SAMPLE_LEVELS_UP_TO = 1024
+# PostgreSQL also keeps the GIN index of the words and keys for the entries of these sample
+# strides alone (migration 0025: partial indexes, "WHERE record_id % s = 0"). Reading a
+# sample through the full index decodes the whole list of every word and facet value it
+# names (a common word's 700,000 entries, 10-20 ms each time); a sample's own index holds
+# a sixteenth, a 128th or a 1024th of each list. A sample of stride s reads the index of the
+# largest of these that divides s.
+SAMPLE_INDEX_STRIDES = (16, 128, 1024)
+
+
+def sample_index_stride(stride: int) -> int | None:
+    """The stride of the partial index that holds the sample of stride `stride`, if any."""
+    return max((each for each in SAMPLE_INDEX_STRIDES if stride % each == 0), default=None)
 
 
 def facet_key(facet: int, value: int) -> int:

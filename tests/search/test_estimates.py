@@ -591,3 +591,102 @@ def test_a_count_its_coarse_sample_leaves_in_doubt_is_settled_by_a_finer_sample(
     assert result.estimated_groups == {"language"}
     assert estimate(english_pks, group=True) == (4, 24)
     assert counts(result, "language") == {"en": 24, "fr": 0}
+
+
+@pytest.mark.parametrize(
+    ("stride", "index"),
+    [
+        (1024, "search_entry_sample_1024"),
+        (512, "search_entry_sample_128"),
+        (128, "search_entry_sample_128"),
+        (32, "search_entry_sample_16"),
+        (16, "search_entry_sample_16"),
+        (8, "search_entry_words_keys"),
+    ],
+)
+def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index):
+    if connection.vendor != "postgresql":
+        pytest.skip("the samples' own indexes are PostgreSQL's")
+    english, french = languages()
+    # Pks from BASE (a multiple of 4096) on: every stride takes a known share of them.
+    english_pks = [BASE + offset for offset in range(0, 4096, 4)]
+    place(english_pks, language=english)
+    place([BASE + 4096 + offset for offset in range(0, 2048, 8)], language=french)
+    search_filter = SearchFilter(
+        QueryDict("q=satellite&language=en"), queryset=SearchEntry.objects.all()
+    )
+    assert search_filter.is_valid()
+    sql, params = estimates.coarse_sample(search_filter, (), stride)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(sql, params)
+        sampled = sorted(pk for (pk,) in cursor.fetchall())
+    # The smallest index that holds the sample, reading the words and keys as conditions.
+    assert f" on {index} " in plan
+    assert [line for line in plan.splitlines() if "Index Cond" in line]
+    # And exactly the English matches whose pk is a multiple of the stride.
+    assert sampled == [pk for pk in english_pks if pk % stride == 0]
+
+
+def test_a_count_both_samples_leave_in_doubt_is_settled_by_the_finest(monkeypatch, small_limits):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL reads the samples before sizing the groups")
+    english, _ = languages()
+    # 11 matches: 5 multiples of 4 (the coarse sample), no other even pk, 6 odd ones.
+    place([BASE + offset for offset in [0, 4, 8, 12, 16, 1, 3, 5, 7, 9, 11]], language=english)
+    search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+
+    def coarse(without, stride=None):
+        return estimates.coarse_sample(search_filter, without, stride)
+
+    def asked(sql: str):
+        condition, ctes, params = counting._surely_past("main", coarse, ())
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT {sql or condition}", params)
+            return cursor.fetchone()[0]
+
+    # Every second entry is the finer sample: at a limit of 3 it expects 1.5 (at least 2),
+    # and 7 would be beyond doubt; its 5 matches are not, but reach what the limit leaves.
+    monkeypatch.setattr(count_limits, "FINE_STRIDE", 2)
+    assert (count_limits.at_the_limit(2), count_limits.fine_surely_hits()) == (2, 7)
+    # The finest, every entry: 3 + 4·sqrt(3) = 9.9, so its 11 matches are past the limit.
+    monkeypatch.setattr(count_limits, "FINEST_STRIDE", 1)
+    assert count_limits.surely_hits(1) == 10
+    assert asked("") is True
+    assert asked(counting._finer_sample("main")) == [1, 11]
+    # Without a finest sample the count stays in doubt, and is made.
+    monkeypatch.setattr(count_limits, "FINEST_STRIDE", 2)
+    assert asked("") is False
+    assert asked(counting._finer_sample("main")) == [2, 5]
+
+
+def test_an_estimate_takes_its_stride_from_the_finer_sample_when_that_bounds_it_closer(
+    small_limits,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL hands the samples' sizes to the estimates")
+    english, _ = languages()
+    # 20 matches: 10 multiples of 4 and 10 odd pks, so that a sample of stride 4 and one of
+    # stride 2 give different estimates (40 and 20).
+    place([BASE + 4 * n for n in range(10)] + [BASE + 2 * n + 1 for n in range(10)])
+    search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+
+    def total(**sizes) -> int:
+        sql, params = estimates.estimated_counts(search_filter, [], (), 0, total=True, **sizes)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[2]
+
+    # 6 coarse matches give a stride of 2 (the thresholds are 6 and 8)...
+    assert estimates.stride_for(6) == 2
+    assert total(coarse_hits=6) == 20
+    # ...but 20 matches of every entry bound the count at 20 - 2·sqrt(20) = 11, which
+    # expects SAMPLE_HITS (2) at a stride of 4: the larger stride is taken.
+    assert estimates.stride_for(20, sampled_stride=1) == 4
+    assert total(coarse_hits=6, finer=(1, 20)) == 40
+    # A finer sample that bounds the count less closely changes nothing.
+    assert total(coarse_hits=6, finer=(1, 9)) == 20
