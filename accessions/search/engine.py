@@ -180,6 +180,9 @@ def run_search(
             walked=search_filter.queryset_without(
                 *(name for name in search_filter.active_filter_names() if name not in DATE_PARAMS)
             ),
+            # A title holding every word (no word excluded) implies a text that does: the
+            # title tier need not test the words against each entry's whole text.
+            titled=None if keywords.negative else search_filter.queryset_without("q"),
         )
     _fill_facets(
         result,
@@ -404,7 +407,9 @@ def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[in
     return [pk for pk, _ in both[offset:end]]
 
 
-def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False, walked=None) -> list[int]:
+def _page_pks(
+    entries, keywords, sort, offset, limit, *, bounded=False, walked=None, titled=None
+) -> list[int]:
     """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
     with the count (see counting.RankedPage)."""
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
@@ -413,7 +418,9 @@ def _page_pks(entries, keywords, sort, offset, limit, *, bounded=False, walked=N
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
     if bounded and connection.vendor == "postgresql":
-        return relevance.page_by_tiers(entries, keywords, offset, limit, walked=walked)
+        return relevance.page_by_tiers(
+            entries, keywords, offset, limit, walked=walked, titled=titled
+        )
     return relevance.page_of_all(entries, keywords, offset, limit)
 
 

@@ -81,7 +81,9 @@ WALK_SPAN = 200
 WALK_AT_LEAST = 4000
 
 
-def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) -> list[int]:
+def page_by_tiers(
+    entries, keywords, offset: int, limit: int, *, walked=None, titled=None
+) -> list[int]:
     """The same page as page_of_all, reading each tier in date order no further than the
     page (PostgreSQL, for searches past the exact-count limit).
 
@@ -95,12 +97,18 @@ def page_by_tiers(entries, keywords, offset: int, limit: int, *, walked=None) ->
     `walked`, a queryset of entries that `entries` only narrows (the date filters), bounds
     the walks: the date index then starts at the dates asked for, which a walk from the
     oldest record would reach only after every older entry.
+
+    `titled`, a queryset of entries that `entries` narrows only by the words, may stand in
+    for `entries` in the title tier when no word is excluded: an entry's text vector holds
+    its title's (indexing._document_sql), so a title holding every word is enough, and the
+    tier is found through the title's index alone, not by also reading the words' lists in
+    the whole texts (a common word's, hundreds of thousands of entries).
     """
     title = in_title(keywords)
     table = connection.ops.quote_name(entries.model._meta.db_table)
     end = offset + limit
     walk = max(WALK_AT_LEAST, WALK_SPAN * end)
-    first_where, first_params = where_sql(entries.filter(title))
+    first_where, first_params = where_sql((entries if titled is None else titled).filter(title))
     rest_where, rest_params = where_sql(entries.exclude(title))
     walked_where, walked_params = where_sql(walked if walked is not None else entries.model.objects)
     columns = "record_id AS candidate, date_start, date_end"

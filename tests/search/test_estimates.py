@@ -397,6 +397,30 @@ def test_past_the_limit_relevance_still_puts_a_title_match_first(client, small_l
     assert len(result.hits) == 5
 
 
+def test_past_the_limit_the_title_tier_keeps_out_a_title_match_whose_text_has_an_excluded_word(
+    client, small_limits, make_record
+):
+    # The title tier is found from the titles alone when no word is excluded (a title's
+    # words are in its text); an excluded word must still be looked for in the whole text.
+    for number in range(4):
+        make_record(title=f"Report {number}", summary="A note that mentions a satellite once.")
+    launch = make_record(title="Satellite launch", summary="A note about a launch.")
+    moon = make_record(title="Satellite photographs", summary="Pictures of the moon.")
+    older = make_record(
+        title="Satellite tracking", summary="Tracking stations.", date_text="1958-02-01"
+    )
+    every = search(client, "q=satellite&sort=relevance").context["result"]
+    assert every.estimated
+    # Both title matches first, the oldest first; then the other matches.
+    assert [hit.record.pk for hit in every.hits[:3]] == [older.pk, launch.pk, moon.pk]
+    assert len(every.hits) == 7
+    result = search(client, "q=satellite -moon&sort=relevance").context["result"]
+    assert result.estimated
+    shown = [hit.record.pk for hit in result.hits]
+    assert moon.pk not in shown
+    assert shown[:2] == [older.pk, launch.pk] and len(shown) == 6
+
+
 def test_the_coarse_thresholds_give_a_lower_bound_that_expects_enough_sampled_matches():
     # At the real settings: a stride of s needs c coarse matches such that the lower bound
     # (c - 2·sqrt(c)) · COARSE_STRIDE of the count still expects SAMPLE_HITS sampled
