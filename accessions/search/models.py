@@ -117,6 +117,9 @@ class SearchEntry(models.Model):
             models.Index(fields=["sort_title", "record"], name="search_entry_title"),
             models.Index(fields=["uploaded", "record"], name="search_entry_uploaded"),
         ]
+        # PostgreSQL also indexes the length of each date range, in days (migration 0026):
+        # the longest is then one step away, and bounds where the records a date filter
+        # finds can start (SearchFilter.longest_span).
 
     def __str__(self):
         return f"search entry of record pk {self.record_id}"

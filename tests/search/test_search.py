@@ -629,3 +629,31 @@ def test_a_term_only_unpublished_records_carry_is_as_unknown_as_one_that_does_no
     assert hidden.content.decode().replace("operation-nightjar", "no-such-subject") == (
         missing.content.decode()
     )
+
+
+def test_a_date_filter_finds_records_whose_long_range_began_far_earlier(client, make_record):
+    # PostgreSQL bounds where a date filter's records may start by the longest range of any
+    # record (SearchFilter.longest_span): a record begun decades before the date asked for,
+    # and still running, must be found, and its own range must widen the bound at once.
+    from accessions.search.filters import SearchFilter
+    from accessions.search.models import SearchEntry
+
+    short = make_record(title="Short letter", date_text="1961-03-02")
+    older = make_record(title="Older letter", date_text="1940/1945")
+
+    def found(query):
+        result = search(client, query).context["result"]
+        return {hit.record.pk for hit in result.hits}
+
+    assert found("date_from=1960") == {short.pk}
+    series = make_record(title="Long series", date_text="1920/1965")
+    assert found("date_from=1960") == {short.pk, series.pk}
+    assert found("date_from=1966") == set()
+    assert found("date_from=1944&date_to=1950") == {series.pk, older.pk}
+    search_filter = SearchFilter(QueryDict("date_from=1960"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    if connection.vendor == "postgresql":
+        # 1920-01-01 to 1965-12-31: 16,801 days, and the bound is the date less that.
+        assert search_filter.longest_span() == 16801
+        sql = str(search_filter.qs.query)
+        assert '"date_start" >= 1914-01-01' in sql.replace("'", "")
