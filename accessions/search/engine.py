@@ -170,15 +170,23 @@ def run_search(
         return result
     if page_pks is None:
         page_pks = _page_pks(
-            entries,
+            # Read in date order from near the dates asked for (a relevance page within the
+            # limit, or past it through its tiers' own indexes, is not read in date order).
+            entries if sort == "relevance" else search_filter.start_bounded(entries),
             keywords,
             sort,
             offset,
             page_size,
             bounded=result.estimated,
             # The walks of a relevance page past the limit start at the dates asked for.
-            walked=search_filter.queryset_without(
-                *(name for name in search_filter.active_filter_names() if name not in DATE_PARAMS)
+            walked=search_filter.start_bounded(
+                search_filter.queryset_without(
+                    *(
+                        name
+                        for name in search_filter.active_filter_names()
+                        if name not in DATE_PARAMS
+                    )
+                )
             ),
             # A title holding every word (no word excluded) implies a text that does: the
             # title tier need not test the words against each entry's whole text.
