@@ -282,9 +282,10 @@ def capped_counts(
         ]
     for name, _ in sampled:
         # The main's samples are not read when a group held its matches.
-        unless_held = f"{held} THEN NULL WHEN " if name == "main" else ""
-        columns.append(f"CASE WHEN {unless_held}TRUE THEN (SELECT c FROM coarse_{name}) END")
-        columns.append(f"CASE WHEN {unless_held}TRUE THEN {_finer_sample(name)} END")
+        read = [f"(SELECT c FROM coarse_{name})", _finer_sample(name)]
+        if name == "main":
+            read = [f"CASE WHEN {held} THEN NULL ELSE {sql} END" for sql in read]
+        columns += read
     with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM counted",
