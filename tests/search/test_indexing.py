@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accessions.catalogue.intake import create_record
 from accessions.models import Collection, Record, Subject
-from accessions.search import indexing, rebuilding
+from accessions.search import indexing, rebuild_aside, rebuild_steps, rebuilding
 from accessions.search.engine import run_search
 from accessions.search.indexing import update_search_index
 from accessions.search.models import Facet, SearchEntry, SearchFacet, facet_key
@@ -315,7 +315,7 @@ def test_migration_0024_takes_the_sample_levels_out_and_puts_back_what_the_write
 def index_definitions() -> dict[str, str]:
     with connection.cursor() as cursor:
         return dict(
-            rebuilding._secondary_indexes(
+            rebuild_steps.secondary_indexes(
                 cursor, [SearchEntry._meta.db_table, SearchFacet._meta.db_table]
             )
         )
@@ -419,7 +419,7 @@ def index_snapshot() -> dict:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_with_the_document_worker_writes_what_the_writes_themselves_wrote(
-    make_record,
+    make_record, monkeypatch
 ):
     collection = Collection.objects.create(name="Worker collection")
     records = [
@@ -431,23 +431,24 @@ def test_a_rebuild_with_the_document_worker_writes_what_the_writes_themselves_wr
     make_record(status="draft", title="Worker draft")
     transition_record(record=records[3], action="withdraw", user=records[3].created_by)
     written_by_the_writes = index_snapshot()
-    executed = []
+    copied = []
+    copy_entries = rebuild_steps.copy_entries
 
-    def record(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
+    def record_copy(t, staging, low, high):
+        copied.append(staging)
+        return copy_entries(t, staging, low, high)
 
     # Batches of one record: the worker and the rebuild share them.
-    with connection.execute_wrapper(record):
-        written = rebuilding.rebuild_search_index(batch_size=1)
+    monkeypatch.setattr(rebuild_steps, "copy_entries", record_copy)
+    written = rebuilding.rebuild_search_index(batch_size=1)
     assert written == 6
     assert index_snapshot() == written_by_the_writes
     # The rebuild copied the worker's vectors from at least one staging table.
-    assert any(sql.startswith(f"DROP TABLE {rebuilding.STAGING_PREFIX}") for sql in executed)
+    assert copied and all(name.startswith(rebuild_steps.STAGING_PREFIX) for name in copied)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM pg_class WHERE relname LIKE %s",
-            [rebuilding.STAGING_PREFIX + "%"],
+            [rebuild_steps.STAGING_PREFIX + "%"],
         )
         assert cursor.fetchone() == (0,), "staging tables were left behind"
 
@@ -463,7 +464,7 @@ def test_a_failing_document_worker_rolls_the_rebuild_back_and_leaves_no_staging_
     def broken_sql(t):
         return "1 / 0"
 
-    monkeypatch.setattr(rebuilding, "_document_sql", broken_sql)
+    monkeypatch.setattr(rebuild_steps, "_document_sql", broken_sql)
     with pytest.raises(RuntimeError, match="text vectors failed"):
         rebuilding.rebuild_search_index(batch_size=1)
     assert index_snapshot() == before
@@ -473,6 +474,108 @@ def test_a_failing_document_worker_rolls_the_rebuild_back_and_leaves_no_staging_
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM pg_class WHERE relname LIKE %s",
-            [rebuilding.STAGING_PREFIX + "%"],
+            [rebuild_steps.STAGING_PREFIX + "%"],
         )
         assert cursor.fetchone() == (0,)
+    assert tables_built_aside() == []
+
+
+def tables_built_aside() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE %s",
+            [rebuild_aside.ASIDE_PREFIX + "%"],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def primary_key_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid::regclass::text "
+            "IN (%s, %s, %s)",
+            [
+                SearchEntry._meta.db_table,
+                SearchFacet._meta.db_table,
+                indexing.SearchFacetTotal._meta.db_table,
+            ],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def in_a_thread(function, wait: float = 30):
+    """Run `function` on a connection of its own; returns (thread, box of its result)."""
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = function()
+        except BaseException as error:
+            box["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, box
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_searches_read_the_old_index_while_the_new_one_is_built_aside(make_record):
+    records = [make_record(title=f"Harbour telegram {n}") for n in range(3)]
+    indexes, keys = index_definitions(), primary_key_names()
+    # Retitled behind the index's back: only the rebuild brings the new title in.
+    Record.objects.filter(pk=records[0].pk).update(title="Lighthouse telegram")
+    seen = []
+
+    def search_meanwhile(done, total):
+        if done == 1:  # the first batch's facet rows are written aside
+            assert tables_built_aside(), "nothing is being built aside"
+            thread, box = in_a_thread(
+                lambda: (
+                    run_search(QueryDict("q=harbour")).total,
+                    run_search(QueryDict("q=lighthouse")).total,
+                )
+            )
+            thread.join(timeout=30)
+            assert not thread.is_alive(), "a search waited for the rebuild"
+            seen.append(box["result"])
+
+    written = rebuilding.rebuild_search_index(batch_size=1, progress=search_meanwhile)
+    assert written == 3
+    assert seen == [(3, 0)]  # the old index, whole, while the new one was built
+    assert run_search(QueryDict("q=harbour")).total == 2
+    assert run_search(QueryDict("q=lighthouse")).total == 1
+    # The tables swapped in are what the migrations made, under the same names.
+    assert index_definitions() == indexes
+    assert primary_key_names() == keys
+    assert tables_built_aside() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_made_during_a_rebuild_waits_for_it_and_lands_in_the_new_index(make_record):
+    records = [make_record(title=f"Embassy cable {n}") for n in range(3)]
+    edited = records[1]
+    editors = []
+
+    def edit():
+        with transaction.atomic():
+            Record.objects.filter(pk=edited.pk).update(title="Consulate cable")
+            update_search_index(record_pks=[edited.pk])
+
+    def edit_meanwhile(done, total):
+        if done == 1:
+            editors.append(in_a_thread(edit))
+
+    rebuilding.rebuild_search_index(batch_size=1, progress=edit_meanwhile)
+    thread, box = editors[0]
+    thread.join(timeout=30)
+    assert not thread.is_alive() and "error" not in box
+    # Had the edit gone to the old tables, the swap would have thrown it away.
+    assert [hit.record.pk for hit in run_search(QueryDict("q=consulate")).hits] == [edited.pk]
+    assert run_search(QueryDict("q=embassy")).total == 2
+    assert kept_totals() == live_totals()
