@@ -147,11 +147,12 @@ def sample_levels_sql(pk: str) -> str:
     )
 
 
-def _entry_insert(t: dict, document: str, source: str) -> str:
+def _entry_insert(t: dict, document: str, source: str, keys: str | None = None) -> str:
     """INSERT of the entries of the records in `source` (aliased r); on PostgreSQL their facet
-    rows must be written first, for the keys."""
+    rows must be written first, for the keys, unless `keys` gives them."""
     postgresql = connection.vendor == "postgresql"
-    keys = _keys_sql(t) if postgresql else "NULL"
+    if keys is None:
+        keys = _keys_sql(t) if postgresql else "NULL"
     title = f"to_tsvector('{PG_CONFIG}', r.title)" if postgresql else "NULL"
     return (
         f"INSERT INTO {t['entry']} "
@@ -181,6 +182,11 @@ def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
 def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
     """INSERTs of the facet keys of the published records in `where`."""
     insert = f"INSERT INTO {t['facet']} (entry_id, facet, value) "
+    return [f"{insert}SELECT * FROM ({rows}) facet_rows" for rows in _facet_rows(t, vendor, where)]
+
+
+def _facet_rows(t: dict, vendor: str, where: str) -> list[str]:
+    """SELECTs of the (entry pk, facet, value) rows of the published records in `where`."""
     # Published records are exactly those with an entry; the facet rows need not wait for it.
     indexed = f"WHERE {_published(where)}"
 
@@ -204,7 +210,7 @@ def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
             f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed} "
             f"UNION SELECT tree.record_id, c.parent_id FROM tree "
             f"JOIN {t[tree]} c ON c.id = tree.value WHERE c.parent_id IS NOT NULL) "
-            f"{insert}SELECT record_id, {facet.value}, value FROM tree"
+            f"SELECT record_id, {facet.value}, value FROM tree"
         )
 
     start_year, end_year = _year("r.date_start", vendor), _year("r.date_end", vendor)
@@ -215,7 +221,7 @@ def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
         f"SELECT r.id, ({start_year} / 10) * 10, ({end_year} / 10) * 10 FROM {t['record']} r "
         f"{indexed} AND r.date_start IS NOT NULL "
         f"UNION ALL SELECT record_id, decade + 10, last FROM decades WHERE decade < last) "
-        f"{insert}SELECT record_id, {Facet.DECADE.value}, decade FROM decades"
+        f"SELECT record_id, {Facet.DECADE.value}, decade FROM decades"
     )
     people = (
         f"{through('authors', 'agent_id', Facet.PERSON)} UNION "
@@ -227,22 +233,44 @@ def _facet_statements(t: dict, vendor: str, where: str) -> list[str]:
         f"AND x.kind = '{RecordText.Kind.TRANSLATION}' AND x.language_id IS NOT NULL"
     )
     return [
-        insert + through("languages", "language_id", Facet.LANGUAGE),
-        insert + through("subjects", "subject_id", Facet.SUBJECT),
-        insert + through("donors", "donor_id", Facet.DONOR),
-        insert + people,
-        insert + foreign_key("original_archive_id", Facet.REPOSITORY),
-        insert + foreign_key("original_classification_id", Facet.CLASSIFICATION),
-        insert + foreign_key("document_type_id", Facet.TYPE),
-        insert + translations,
+        through("languages", "language_id", Facet.LANGUAGE),
+        through("subjects", "subject_id", Facet.SUBJECT),
+        through("donors", "donor_id", Facet.DONOR),
+        people,
+        foreign_key("original_archive_id", Facet.REPOSITORY),
+        foreign_key("original_classification_id", Facet.CLASSIFICATION),
+        foreign_key("document_type_id", Facet.TYPE),
+        translations,
         with_ancestors("collections", "collection_id", "collection", Facet.COLLECTION),
         with_ancestors("places", "place_id", "place", Facet.PLACE),
         decades,
         # Value 1 marks "has at least one scan": a flag stored as a facet, so the has_scan
         # filter and its count come from the same rows and queries as every other facet.
-        f"{insert}SELECT r.id, {Facet.SCAN.value}, 1 FROM {t['record']} r {indexed} "
+        f"SELECT r.id, {Facet.SCAN.value}, 1 FROM {t['record']} r {indexed} "
         f"AND EXISTS (SELECT 1 FROM {t['scan']} s WHERE s.record_id = r.id)",
     ]
+
+
+def _batch_statement(t: dict, where: str) -> str:
+    """One statement writing the facet rows and the entries of the published records in
+    `where` (PostgreSQL): the entries' keys come from the facet rows as they are written,
+    not looked up again by entry, so a batch needs neither the facet rows' index nor any
+    other batch."""
+    rows = " UNION ALL ".join(
+        f"SELECT * FROM ({source}) source_{number}"
+        for number, source in enumerate(_facet_rows(t, "postgresql", where))
+    )
+    key = f"facet * {FACET_KEY_BASE} + value"
+    keys = f"COALESCE(keyed.keys, '{{}}'::integer[]) || {sample_levels_sql('r.id')}"
+    source = f"{t['record']} r LEFT JOIN keyed ON keyed.entry_id = r.id WHERE {_published(where)}"
+    return (
+        f"WITH facet_rows(entry_id, facet, value) AS MATERIALIZED ({rows}), "
+        f"written AS (INSERT INTO {t['facet']} (entry_id, facet, value) "
+        f"SELECT entry_id, facet, value FROM facet_rows), "
+        f"keyed AS (SELECT entry_id, array_agg({key} ORDER BY {key}) AS keys "
+        f"FROM facet_rows GROUP BY entry_id) "
+        + _entry_insert(t, _document_sql(t), source, keys=keys)
+    )
 
 
 def _delete_statements(t: dict, vendor: str, where_pk: str) -> list[str]:

@@ -3,13 +3,12 @@ transaction of its own, as `manage.py rebuild_search_index` is).
 
 Searches go on reading the live index tables throughout: the new rows and indexes go to
 tables of other names (ASIDE_PREFIX), written by connections of their own that commit as
-they go. Two connections share the work, where the rebuild in place had one core mostly
-idle at the end:
+they go. Two connections share the work, so that both cores work throughout:
 
-- one computes the text vectors, batch by batch (DocumentWorker), while the other writes
-  the facet rows, then copies the entries in as their vectors are ready;
-- then each builds indexes, the big GIN index of the words and keys on one and every other
-  index and primary key on the other, and each analyses tables for the planner.
+- each takes batches of records in turn and writes a batch's facet rows and entries, text
+  vectors and keys, in one statement (indexing._batch_statement);
+- then each builds indexes, the big GIN index of the words and keys on one, the kept totals
+  and every other index and primary key on the other, and each analyses tables.
 
 The live tables are held against writes (a SHARE lock) from the start to the swap, by a
 transaction on the caller's connection: an edit made meanwhile waits, then writes the new
@@ -30,12 +29,10 @@ from django.db import connection, transaction
 from accessions.search.models import SearchEntry
 from accessions.search.rebuild_steps import (
     REBUILD_INDEX_MEMORY,
-    DocumentWorker,
     Steps,
-    count_entries_total,
-    count_facet_totals,
-    write_entries_with,
-    write_facets,
+    entries_total_sql,
+    facet_totals_sql,
+    write_batch,
 )
 
 # The tables built aside: "search_aside_entry" and so on; their indexes and primary keys
@@ -53,17 +50,14 @@ class Plan:
 
     tables: dict  # the table names the rebuild writes (indexing._tables(), aside)
     create: list[str] = field(default_factory=list)
-    # The facet rows' primary key: built before the entries are copied, which look up each
-    # entry's facet rows by it for its keys.
-    facet_key: list[str] = field(default_factory=list)
-    # Every other index and primary key, the costliest first.
+    # What follows the rows: the kept totals, every index and primary key; the costliest
+    # first, so that one connection builds it while the other builds the rest.
     indexes: list[str] = field(default_factory=list)
     swap: list[str] = field(default_factory=list)
 
 
 def rebuild_aside(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
     """Rebuild the index aside and swap it in; returns the entries written."""
-    worker = None
     swapped = False
     quoted = connection.ops.quote_name
     try:
@@ -73,12 +67,10 @@ def rebuild_aside(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
                 cursor.execute(f"LOCK TABLE {live} IN SHARE MODE")
                 plan = _plan(cursor, t)
             on_own_connections([lambda: _run(plan.create)])
-            worker = DocumentWorker(plan.tables, batches)
-            worker.start()
-            on_own_connections([lambda: _fill(plan, batches, worker, steps)])
-            indexes = list(plan.indexes)
-            lock = threading.Lock()
-            on_own_connections([lambda: _build_indexes(indexes, lock)] * 2)
+            waiting, lock = list(batches), threading.Lock()
+            on_own_connections([lambda: _write_batches(plan.tables, waiting, lock, steps)] * 2)
+            statements = list(plan.indexes)
+            on_own_connections([lambda: _build_indexes(statements, lock)] * 2)
             aside = plan.tables
             on_own_connections(
                 [
@@ -92,17 +84,26 @@ def rebuild_aside(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
             swapped = True
         return SearchEntry.objects.count()
     finally:
-        if worker:
-            worker.finish()
         if not swapped:
             with connection.cursor() as cursor:
                 for name in INDEX_TABLES:
                     cursor.execute(f"DROP TABLE IF EXISTS {ASIDE_PREFIX}{name}")
 
 
+def _write_batches(t: dict, waiting: list, lock: threading.Lock, steps: Steps) -> None:
+    """Write the batches of the shared list until none is left."""
+    while True:
+        with lock:
+            if not waiting:
+                return
+            low, high = waiting.pop(0)
+        write_batch(t, low, high)
+        steps.done()
+
+
 def _plan(cursor, t: dict) -> Plan:
     plan = Plan(tables={**t, **{name: ASIDE_PREFIX + name for name in INDEX_TABLES}})
-    drops, renames = [], []
+    keys, drops, renames = [], [], []
     for name in INDEX_TABLES:
         live, aside = t[name], plan.tables[name]
         plan.create += [
@@ -119,8 +120,18 @@ def _plan(cursor, t: dict) -> Plan:
             [live],
         )
         for key, definition in cursor.fetchall():
-            statement = f"ALTER TABLE {aside} ADD CONSTRAINT {_aside_name(key)} {definition}"
-            (plan.facet_key if name == "facet" else plan.indexes).append(statement)
+            # Built as a unique index, which another index's build does not hold up as
+            # ALTER TABLE would, then made the key at the swap, at once.
+            columns = re.fullmatch(r"PRIMARY KEY (\(.+\))", definition)
+            if columns is None:
+                raise ValueError(f"unexpected primary key: {definition}")
+            plan.indexes.append(
+                f"CREATE UNIQUE INDEX {_aside_name(key)} ON {aside} {columns.group(1)}"
+            )
+            keys.append(
+                f"ALTER TABLE {aside} ADD CONSTRAINT {_aside_name(key)} "
+                f"PRIMARY KEY USING INDEX {_aside_name(key)}"
+            )
             renames.append(f"ALTER TABLE {live} RENAME CONSTRAINT {_aside_name(key)} TO {key}")
         cursor.execute(
             "SELECT index_class.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
@@ -131,8 +142,9 @@ def _plan(cursor, t: dict) -> Plan:
         for index, definition in cursor.fetchall():
             plan.indexes.append(_aside_index(definition, index, aside))
             renames.append(f"ALTER INDEX {_aside_name(index)} RENAME TO {index}")
+    plan.indexes += [facet_totals_sql(plan.tables), entries_total_sql(plan.tables)]
     plan.indexes.sort(key=_build_order)
-    plan.swap = [f"DROP TABLE {', '.join(drops)}", *renames]
+    plan.swap = [*keys, f"DROP TABLE {', '.join(drops)}", *renames]
     return plan
 
 
@@ -154,26 +166,12 @@ def _aside_index(definition: str, name: str, table: str) -> str:
 
 def _build_order(statement: str) -> int:
     """The big GIN index of the words and keys first (most of the time the indexes take, on
-    one connection), then the other GIN indexes, then the B-trees."""
+    one connection), then the totals, the other GIN indexes, and the B-trees."""
     if "USING gin (document" in statement and " WHERE " not in statement:
         return 0
-    return 1 if "USING gin" in statement else 2
-
-
-def _fill(plan: Plan, batches, worker: DocumentWorker, steps: Steps) -> None:
-    """The rows of the tables aside: facet rows, totals, the facets' key, then the entries."""
-    t = plan.tables
-    for low, high in batches:
-        write_facets(t, low, high)
-        steps.done()
-    with connection.cursor() as cursor:
-        count_facet_totals(cursor, t)
-        cursor.execute(f"SET maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
-        for statement in plan.facet_key:
-            cursor.execute(statement)
-    write_entries_with(worker, t, batches, steps)
-    with connection.cursor() as cursor:
-        count_entries_total(cursor, t)
+    if statement.startswith("INSERT"):
+        return 1
+    return 2 if "USING gin" in statement else 3
 
 
 def _build_indexes(statements: list[str], lock: threading.Lock) -> None:

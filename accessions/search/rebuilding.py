@@ -25,8 +25,8 @@ from accessions.search.models import SearchEntry
 from accessions.search.rebuild_steps import (
     REBUILD_INDEX_MEMORY,
     Steps,
-    count_entries_total,
-    count_facet_totals,
+    entries_total_sql,
+    facet_totals_sql,
     secondary_indexes,
     write_entries,
     write_facets,
@@ -40,8 +40,8 @@ def rebuild_search_index(
 ) -> int:
     """Rebuild the whole index from the records; returns the entries written.
 
-    The facet rows of every batch of record pks are written first, then the entries;
-    `progress(done, total)` is called after each of those steps (two per batch).
+    `progress(done, total)` is called after each step: each batch of record pks written
+    (aside), or its facet rows and then its entries (in place).
     """
     t = _tables()
     bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
@@ -51,11 +51,10 @@ def rebuild_search_index(
         batches = [
             (low, min(low + batch_size - 1, last)) for low in range(first, last + 1, batch_size)
         ]
-    steps = Steps(2 * len(batches), progress)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        written = rebuild_aside.rebuild_aside(t, batches, steps)
+        written = rebuild_aside.rebuild_aside(t, batches, Steps(len(batches), progress))
     else:
-        written = _rebuild_in_place(t, batches, steps)
+        written = _rebuild_in_place(t, batches, Steps(2 * len(batches), progress))
     logger.info("Search index rebuilt with %s entries", written)
     return written
 
@@ -76,13 +75,13 @@ def _rebuild_in_place(t: dict, batches: list[tuple[int, int]], steps: Steps) -> 
             write_facets(t, low, high)
             steps.done()
         with connection.cursor() as cursor:
-            count_facet_totals(cursor, t)
+            cursor.execute(facet_totals_sql(t))
             _create_indexes(cursor, facet_indexes, primary_keys=[facet_key] if facet_key else [])
         for low, high in batches:
             write_entries(t, low, high)
             steps.done()
         with connection.cursor() as cursor:
-            count_entries_total(cursor, t)
+            cursor.execute(entries_total_sql(t))
             _create_indexes(cursor, entry_indexes, primary_keys=[])
             _analyze(cursor, t)
         return SearchEntry.objects.count()

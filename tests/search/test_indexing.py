@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -418,65 +418,54 @@ def index_snapshot() -> dict:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_rebuild_with_the_document_worker_writes_what_the_writes_themselves_wrote(
-    make_record, monkeypatch
-):
-    collection = Collection.objects.create(name="Worker collection")
+def test_a_rebuild_aside_writes_what_the_writes_themselves_wrote(make_record, monkeypatch):
+    collection = Collection.objects.create(name="Aside collection")
     records = [
-        make_record(title=f"Worker telegram {n}", collections=[collection], date_text=f"19{60 + n}")
+        make_record(title=f"Aside telegram {n}", collections=[collection], date_text=f"19{60 + n}")
         for n in range(7)
     ]
     from accessions.catalogue.workflow import transition_record
 
-    make_record(status="draft", title="Worker draft")
+    make_record(status="draft", title="Aside draft")
     transition_record(record=records[3], action="withdraw", user=records[3].created_by)
     written_by_the_writes = index_snapshot()
-    copied = []
-    copy_entries = rebuild_steps.copy_entries
+    written = []
+    write_batch = rebuild_steps.write_batch
 
-    def record_copy(t, staging, low, high):
-        copied.append(staging)
-        return copy_entries(t, staging, low, high)
+    def record_batch(t, low, high):
+        written.append((low, high))
+        return write_batch(t, low, high)
 
-    # Batches of one record: the worker and the rebuild share them.
-    monkeypatch.setattr(rebuild_steps, "copy_entries", record_copy)
-    written = rebuilding.rebuild_search_index(batch_size=1)
-    assert written == 6
+    # Batches of one record, shared by the two connections that write them.
+    monkeypatch.setattr(rebuild_aside, "write_batch", record_batch)
+    assert rebuilding.rebuild_search_index(batch_size=1) == 6
     assert index_snapshot() == written_by_the_writes
-    # The rebuild copied the worker's vectors from at least one staging table.
-    assert copied and all(name.startswith(rebuild_steps.STAGING_PREFIX) for name in copied)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM pg_class WHERE relname LIKE %s",
-            [rebuild_steps.STAGING_PREFIX + "%"],
-        )
-        assert cursor.fetchone() == (0,), "staging tables were left behind"
+    # Every batch written once, the draft's and the withdrawn record's too (they write
+    # nothing), by the one statement that writes a batch aside.
+    first, last = min(r.pk for r in records), Record.objects.order_by("pk").last().pk
+    assert sorted(written) == [(pk, pk) for pk in range(first, last + 1)]
+    assert tables_built_aside() == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_document_worker_rolls_the_rebuild_back_and_leaves_no_staging_table(
-    make_record, monkeypatch
-):
+def test_a_failing_batch_rolls_the_rebuild_back_and_leaves_nothing_aside(make_record, monkeypatch):
     records = [make_record(title=f"Kept telegram {n}") for n in range(4)]
     before = index_snapshot()
+    indexes = index_definitions()
 
     def broken_sql(t):
-        return "1 / 0"
+        # Fails as the rows are read, for the last record's batch only.
+        return f"to_tsvector((1 / (r.id - {records[-1].pk}))::text)"
 
-    monkeypatch.setattr(rebuild_steps, "_document_sql", broken_sql)
-    with pytest.raises(RuntimeError, match="text vectors failed"):
+    monkeypatch.setattr(indexing, "_document_sql", broken_sql)
+    with pytest.raises(DataError, match="division by zero"):
         rebuilding.rebuild_search_index(batch_size=1)
     assert index_snapshot() == before
+    assert index_definitions() == indexes
     assert {hit.record.pk for hit in run_search(QueryDict("q=kept")).hits} == {
         r.pk for r in records
     }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM pg_class WHERE relname LIKE %s",
-            [rebuild_steps.STAGING_PREFIX + "%"],
-        )
-        assert cursor.fetchone() == (0,)
     assert tables_built_aside() == []
 
 
