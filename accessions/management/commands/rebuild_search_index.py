@@ -5,8 +5,9 @@ from accessions.search.rebuilding import rebuild_search_index, vacuum_search_ind
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the public search index from the records, in one transaction; searches wait "
-        "for it to finish, as its indexes are dropped and built again."
+        "Rebuild the public search index from the records. On PostgreSQL the new index is "
+        "built aside while searches read the old one, then swapped in; on SQLite it is "
+        "rebuilt in one transaction, which searches wait for."
     )
 
     def add_arguments(self, parser):
