@@ -10,12 +10,13 @@ they go. Two connections share the work, so that both cores work throughout:
 - then each builds indexes, the big GIN index of the words and keys on one, the kept totals
   and every other index and primary key on the other, and each analyses tables.
 
-The live tables are held against writes (a SHARE lock) from the start to the swap, by a
-transaction on the caller's connection: an edit made meanwhile waits, then writes the new
-tables, because PostgreSQL looks a waiting statement's table up again by name once it gets
-the lock. So no change is lost between the reading of the records and the swap. The swap
-drops the live tables and gives the new ones the live names (their indexes' and primary
-keys' too) in that same transaction; a search waits for it only as long as that takes.
+The live tables are held against writes (a SHARE ROW EXCLUSIVE lock) from the start to
+the swap, by a transaction on the caller's connection: an edit made meanwhile waits, then
+writes the new tables, because PostgreSQL looks a waiting statement's table up again by
+name once it gets the lock. So no change is lost between the reading of the records and
+the swap. The swap drops the live tables and gives the new ones the live names (their
+indexes' and primary keys' too) in that same transaction; a search waits for it only as
+long as that takes.
 A failure anywhere drops what was built aside and leaves the live index as it was.
 """
 
@@ -64,7 +65,9 @@ def rebuild_aside(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 live = ", ".join(quoted(t[name]) for name in INDEX_TABLES)
-                cursor.execute(f"LOCK TABLE {live} IN SHARE MODE")
+                # Reads go on; writes wait, and so does another rebuild (the mode conflicts
+                # with itself), which would otherwise build into the same tables aside.
+                cursor.execute(f"LOCK TABLE {live} IN SHARE ROW EXCLUSIVE MODE")
                 plan = _plan(cursor, t)
             on_own_connections([lambda: _run(plan.create)])
             waiting, lock = list(batches), threading.Lock()

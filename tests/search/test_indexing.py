@@ -478,18 +478,26 @@ def tables_built_aside() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def primary_key_names() -> set[str]:
+def index_tables_schema() -> dict:
+    """Every index and constraint of the three index tables, as PostgreSQL states them."""
+    tables = [
+        SearchEntry._meta.db_table,
+        SearchFacet._meta.db_table,
+        indexing.SearchFacetTotal._meta.db_table,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid::regclass::text "
-            "IN (%s, %s, %s)",
-            [
-                SearchEntry._meta.db_table,
-                SearchFacet._meta.db_table,
-                indexing.SearchFacetTotal._meta.db_table,
-            ],
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [tables],
         )
-        return {row[0] for row in cursor.fetchall()}
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        constraints = set(cursor.fetchall())
+    return {"indexes": indexes, "constraints": constraints}
 
 
 def in_a_thread(function, wait: float = 30):
@@ -515,7 +523,8 @@ def in_a_thread(function, wait: float = 30):
 @pytest.mark.django_db(transaction=True)
 def test_searches_read_the_old_index_while_the_new_one_is_built_aside(make_record):
     records = [make_record(title=f"Harbour telegram {n}") for n in range(3)]
-    indexes, keys = index_definitions(), primary_key_names()
+    schema = index_tables_schema()
+    assert len(schema["indexes"]) == 13 and len(schema["constraints"]) == 5
     # Retitled behind the index's back: only the rebuild brings the new title in.
     Record.objects.filter(pk=records[0].pk).update(title="Lighthouse telegram")
     seen = []
@@ -539,8 +548,7 @@ def test_searches_read_the_old_index_while_the_new_one_is_built_aside(make_recor
     assert run_search(QueryDict("q=harbour")).total == 2
     assert run_search(QueryDict("q=lighthouse")).total == 1
     # The tables swapped in are what the migrations made, under the same names.
-    assert index_definitions() == indexes
-    assert primary_key_names() == keys
+    assert index_tables_schema() == schema
     assert tables_built_aside() == []
 
 
@@ -568,3 +576,23 @@ def test_an_edit_made_during_a_rebuild_waits_for_it_and_lands_in_the_new_index(m
     assert [hit.record.pk for hit in run_search(QueryDict("q=consulate")).hits] == [edited.pk]
     assert run_search(QueryDict("q=embassy")).total == 2
     assert kept_totals() == live_totals()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_second_rebuild_waits_for_the_first_instead_of_building_into_its_tables(make_record):
+    [make_record(title=f"Twice rebuilt telegram {n}") for n in range(4)]
+    written_by_the_writes = index_snapshot()
+    second = []
+
+    def start_another(done, total):
+        if done == 1:
+            second.append(in_a_thread(lambda: rebuilding.rebuild_search_index(batch_size=1)))
+
+    assert rebuilding.rebuild_search_index(batch_size=1, progress=start_another) == 4
+    thread, box = second[0]
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert box == {"result": 4}
+    assert index_snapshot() == written_by_the_writes
+    assert tables_built_aside() == []
