@@ -189,11 +189,17 @@ def _facet_rows(t: dict, vendor: str, where: str) -> list[str]:
     """SELECTs of the (entry pk, facet, value) rows of the published records in `where`."""
     # Published records are exactly those with an entry; the facet rows need not wait for it.
     indexed = f"WHERE {_published(where)}"
+    # The records' condition stated on the joined rows too: PostgreSQL then reads a batch's
+    # rows of a join table through its index on record_id, where it scanned the whole
+    # table for each batch (half the time of a rebuild's facet rows at a million records).
+    if not where.startswith("r.id "):
+        raise ValueError(f"the records must be named by r.id: {where}")
+    joined = where.replace("r.id ", "m.record_id ", 1)
 
     def through(name: str, column: str, facet: Facet) -> str:
         return (
             f"SELECT r.id, {facet.value}, m.{column} FROM {t['record']} r "
-            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed}"
+            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed} AND {joined}"
         )
 
     def foreign_key(column: str, facet: Facet) -> str:
@@ -207,7 +213,7 @@ def _facet_rows(t: dict, vendor: str, where: str) -> list[str]:
         return (
             f"WITH RECURSIVE tree(record_id, value) AS ("
             f"SELECT r.id, m.{column} FROM {t['record']} r "
-            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed} "
+            f"JOIN {t[f'm2m_{name}']} m ON m.record_id = r.id {indexed} AND {joined} "
             f"UNION SELECT tree.record_id, c.parent_id FROM tree "
             f"JOIN {t[tree]} c ON c.id = tree.value WHERE c.parent_id IS NOT NULL) "
             f"SELECT record_id, {facet.value}, value FROM tree"
@@ -228,9 +234,9 @@ def _facet_rows(t: dict, vendor: str, where: str) -> list[str]:
         f"{through('people_and_organizations', 'agent_id', Facet.PERSON)}"
     )
     translations = (
-        f"SELECT DISTINCT r.id, {Facet.TRANSLATION.value}, x.language_id FROM {t['record']} r "
-        f"JOIN {t['text']} x ON x.record_id = r.id {indexed} "
-        f"AND x.kind = '{RecordText.Kind.TRANSLATION}' AND x.language_id IS NOT NULL"
+        f"SELECT DISTINCT r.id, {Facet.TRANSLATION.value}, m.language_id FROM {t['record']} r "
+        f"JOIN {t['text']} m ON m.record_id = r.id {indexed} AND {joined} "
+        f"AND m.kind = '{RecordText.Kind.TRANSLATION}' AND m.language_id IS NOT NULL"
     )
     return [
         through("languages", "language_id", Facet.LANGUAGE),

@@ -35,12 +35,15 @@ class Steps:
 
 
 BATCH = "r.id BETWEEN %s AND %s"
+# The batch's bounds, however often a statement states them (on r.id, or on a joined table's
+# record_id: see indexing._facet_rows).
+BOUNDS = " BETWEEN %s AND %s"
 
 
 def execute_batch(statements: list[str], low: int, high: int) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
-            cursor.execute(statement, [low, high] * statement.count(BATCH))
+            cursor.execute(statement, [low, high] * statement.count(BOUNDS))
 
 
 def write_facets(t: dict, low: int, high: int) -> None:
