@@ -10,22 +10,27 @@ they go. Two connections share the work, so that both cores work throughout:
 - then each builds indexes, the big GIN index of the words and keys on one, the kept totals
   and every other index and primary key on the other, and each analyses tables.
 
-The live tables are held against writes (a SHARE ROW EXCLUSIVE lock) from the start to
-the swap, by a transaction on the caller's connection: an edit made meanwhile waits, then
-writes the new tables, because PostgreSQL looks a waiting statement's table up again by
-name once it gets the lock. So no change is lost between the reading of the records and
-the swap. The swap drops the live tables and gives the new ones the live names (their
-indexes' and primary keys' too) in that same transaction; a search waits for it only as
-long as that takes.
-A failure anywhere drops what was built aside and leaves the live index as it was.
+The live tables are held against writes (a SHARE ROW EXCLUSIVE lock) from before the
+records are read to the swap, by a transaction on the caller's connection: an edit made
+meanwhile waits, then writes the new tables, because PostgreSQL looks a waiting statement's
+table up again by name once it gets the lock. So no change is lost between the reading of
+the records and the swap. The swap drops the live tables and gives the new ones the live
+names (their indexes' and primary keys' too) in that same transaction; a search waits for
+it only as long as that takes, and a swap that cannot get the tables soon lets the searches
+through and tries again.
+
+One rebuild runs at a time (an advisory lock, taken first). A failure anywhere, or an
+interruption, stops the helpers, drops what was built aside and leaves the live index as
+it was.
 """
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from accessions.search.models import SearchEntry
 from accessions.search.rebuild_steps import (
@@ -33,6 +38,7 @@ from accessions.search.rebuild_steps import (
     Steps,
     entries_total_sql,
     facet_totals_sql,
+    record_batches,
     write_batch,
 )
 
@@ -42,6 +48,19 @@ ASIDE_PREFIX = "search_aside_"
 INDEX_TABLES = ("entry", "facet", "total")
 # PostgreSQL's limit on the length of a name.
 NAME_LIMIT = 63
+# The key of the advisory lock a rebuild aside holds from start to end: one at a time.
+REBUILD_LOCK_KEY = 27_0001
+# How long a helper connection waits for a lock before the rebuild gives up. The main
+# connection waits for the helpers in Python, where PostgreSQL cannot see a deadlock: a
+# session that holds a lock a helper needs and waits for the live tables (an import that
+# analysed the records, a migration queued behind the rebuild) would otherwise hang both.
+HELPER_LOCK_TIMEOUT = "30s"
+# The swap waits this long for the readers of the live tables to finish, then lets the
+# searches queued behind it through and tries again, SWAP_TRIES times in all: a long reader
+# (a backup) must not hold every search up behind the swap.
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_TRIES = 30
+SWAP_PAUSE = 1.0  # seconds between two tries
 
 
 @dataclass
@@ -50,71 +69,110 @@ class Plan:
     the swapped-in tables are what the migrations made."""
 
     tables: dict  # the table names the rebuild writes (indexing._tables(), aside)
-    create: list[str] = field(default_factory=list)
     # What follows the rows: the kept totals, every index and primary key; the costliest
     # first, so that one connection builds it while the other builds the rest.
     indexes: list[str] = field(default_factory=list)
     swap: list[str] = field(default_factory=list)
 
 
-def rebuild_aside(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
+def rebuild_aside(t: dict, batch_size: int, progress: Callable | None) -> int:
     """Rebuild the index aside and swap it in; returns the entries written."""
-    swapped = False
-    quoted = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # A second rebuild waits here before it touches anything; one that gives up waiting
+        # leaves the first one's tables alone.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK_KEY])
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                live = ", ".join(quoted(t[name]) for name in INDEX_TABLES)
-                # Reads go on; writes wait, and so does another rebuild (the mode conflicts
-                # with itself), which would otherwise build into the same tables aside.
-                cursor.execute(f"LOCK TABLE {live} IN SHARE ROW EXCLUSIVE MODE")
-                plan = _plan(cursor, t)
-            on_own_connections([lambda: _run(plan.create)])
-            waiting, lock = list(batches), threading.Lock()
-            on_own_connections([lambda: _write_batches(plan.tables, waiting, lock, steps)] * 2)
-            statements = list(plan.indexes)
-            on_own_connections([lambda: _build_indexes(statements, lock)] * 2)
-            aside = plan.tables
-            on_own_connections(
-                [
-                    lambda: _run([f"ANALYZE {aside['entry']}"]),
-                    lambda: _run([f"ANALYZE {aside['facet']}, {aside['total']}, {t['record']}"]),
-                ]
-            )
-            with connection.cursor() as cursor:
-                for statement in plan.swap:
-                    cursor.execute(statement)
-            swapped = True
-        return SearchEntry.objects.count()
+        return _rebuild(t, batch_size, progress)
     finally:
-        if not swapped:
+        try:
+            # Nothing is left aside after a swap; after a failure, what was built is dropped
+            # while the advisory lock still keeps any other rebuild from building its own.
             with connection.cursor() as cursor:
                 for name in INDEX_TABLES:
                     cursor.execute(f"DROP TABLE IF EXISTS {ASIDE_PREFIX}{name}")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK_KEY])
 
 
-def _write_batches(t: dict, waiting: list, lock: threading.Lock, steps: Steps) -> None:
-    """Write the batches of the shared list until none is left."""
-    while True:
-        with lock:
-            if not waiting:
-                return
-            low, high = waiting.pop(0)
-        write_batch(t, low, high)
-        steps.done()
+def _rebuild(t: dict, batch_size: int, progress: Callable | None) -> int:
+    quoted = connection.ops.quote_name
+    aside = {**t, **{name: ASIDE_PREFIX + name for name in INDEX_TABLES}}
+    crew = Crew()
+    # Made before the live tables are locked, so that no helper waits behind a session
+    # that itself waits for that lock.
+    crew.run([lambda: _run(_create_statements(t, aside))])
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The transaction sits idle for minutes while the helpers work: a server that
+            # ends idle transactions would end it, and its lock, midway.
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            live = ", ".join(quoted(t[name]) for name in INDEX_TABLES)
+            # Reads go on; writes wait until the swap.
+            cursor.execute(f"LOCK TABLE {live} IN SHARE ROW EXCLUSIVE MODE")
+            plan = _plan(cursor, t, aside)
+        # Read once the tables are locked: a record committed by a write the lock waited for
+        # is in them.
+        batches = record_batches(batch_size)
+        steps = Steps(len(batches), progress)
+        crew.run([lambda: _write_batches(crew, aside, batches, steps)] * 2)
+        statements = list(plan.indexes)
+        crew.run([lambda: _build_indexes(crew, statements)] * 2)
+        crew.run(
+            [
+                lambda: _run([f"ANALYZE {aside['entry']}"]),
+                # SKIP_LOCKED: the records' statistics are a courtesy, not worth a wait.
+                lambda: _run(
+                    [
+                        f"ANALYZE {aside['facet']}, {aside['total']}",
+                        f"ANALYZE (SKIP_LOCKED) {t['record']}",
+                    ]
+                ),
+            ]
+        )
+        _swap(plan)
+    return SearchEntry.objects.count()
 
 
-def _plan(cursor, t: dict) -> Plan:
-    plan = Plan(tables={**t, **{name: ASIDE_PREFIX + name for name in INDEX_TABLES}})
+def _swap(plan: Plan) -> None:
+    """Drop the live tables and give the new ones their names, in the rebuild's transaction;
+    each try under a savepoint, so that a try that waited too long undoes only itself."""
+    for attempt in range(1, SWAP_TRIES + 1):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+                for statement in plan.swap:
+                    cursor.execute(statement)
+            return
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            if attempt == SWAP_TRIES:
+                raise RuntimeError(
+                    f"The rebuilt search index could not be swapped in: the index tables "
+                    f"stayed in use (a backup?) through {SWAP_TRIES} tries. The live index "
+                    f"is unchanged."
+                ) from error
+            time.sleep(SWAP_PAUSE)
+
+
+def _create_statements(t: dict, aside: dict) -> list[str]:
+    statements = []
+    for name in INDEX_TABLES:
+        statements += [
+            f"DROP TABLE IF EXISTS {aside[name]}",
+            # The columns, their defaults and checks; no index, no key: built at the end.
+            f"CREATE TABLE {aside[name]} (LIKE {t[name]} INCLUDING DEFAULTS "
+            f"INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)",
+        ]
+    return statements
+
+
+def _plan(cursor, t: dict, tables: dict) -> Plan:
+    plan = Plan(tables=tables)
     keys, drops, renames = [], [], []
     for name in INDEX_TABLES:
-        live, aside = t[name], plan.tables[name]
-        plan.create += [
-            f"DROP TABLE IF EXISTS {aside}",
-            # The columns, their defaults and checks; no index, no key: built at the end.
-            f"CREATE TABLE {aside} (LIKE {live} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-            f"INCLUDING STORAGE INCLUDING COMPRESSION)",
-        ]
+        live, aside = t[name], tables[name]
         drops.append(live)
         renames.append(f"ALTER TABLE {aside} RENAME TO {live}")
         cursor.execute(
@@ -177,15 +235,18 @@ def _build_order(statement: str) -> int:
     return 2 if "USING gin" in statement else 3
 
 
-def _build_indexes(statements: list[str], lock: threading.Lock) -> None:
+def _write_batches(crew: "Crew", t: dict, batches: list, steps: Steps) -> None:
+    """Write batches from the shared list until none is left."""
+    while (batch := crew.take(batches)) is not None:
+        write_batch(t, *batch)
+        steps.done()
+
+
+def _build_indexes(crew: "Crew", statements: list[str]) -> None:
     """Build indexes from the shared list until none is left."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET maintenance_work_mem = '{REBUILD_INDEX_MEMORY}'")
-        while True:
-            with lock:
-                if not statements:
-                    return
-                statement = statements.pop(0)
+        while (statement := crew.take(statements)) is not None:
             cursor.execute(statement)
 
 
@@ -195,24 +256,71 @@ def _run(statements: list[str]) -> None:
             cursor.execute(statement)
 
 
-def on_own_connections(work: list[Callable[[], None]]) -> None:
-    """Run each function in a thread of its own, so on a database connection of its own
-    (Django's are per thread), committing as it goes; wait for all, then raise the first
-    error any of them raised."""
-    errors: list[BaseException] = []
+class Crew:
+    """The rebuild's helpers: functions run in threads of their own, so on database
+    connections of their own (Django's are per thread), committing as they go.
 
-    def run(function: Callable[[], None]) -> None:
+    When one fails, or the caller is interrupted, the others stop: they take no more work
+    from the shared lists, and their running statements are cancelled.
+    """
+
+    def __init__(self):
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.backends: dict[int, int] = {}  # thread ident: backend pid, while it works
+
+    def take(self, shared: list):
+        """The next item of a shared list; None when it is empty or the crew is stopping."""
+        with self.lock:
+            if self.stopping.is_set() or not shared:
+                return None
+            return shared.pop(0)
+
+    def run(self, work: list[Callable[[], None]]) -> None:
+        """Run each function on a connection of its own; wait for all; raise the first
+        error any of them raised."""
+        errors: list[BaseException] = []
+
+        def run(function: Callable[[], None]) -> None:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = '{HELPER_LOCK_TIMEOUT}'")
+                    cursor.execute("SELECT pg_backend_pid()")
+                    with self.lock:
+                        self.backends[threading.get_ident()] = cursor.fetchone()[0]
+                function()
+            except BaseException as error:  # handed to the caller, which raises it
+                errors.append(error)
+                self.stop()
+            finally:
+                with self.lock:
+                    self.backends.pop(threading.get_ident(), None)
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(function,)) for function in work]
+        for thread in threads:
+            thread.start()
         try:
-            function()
-        except BaseException as error:  # handed to the caller, which raises it
-            errors.append(error)
-        finally:
-            connection.close()
+            for thread in threads:
+                thread.join()
+        except BaseException:  # the caller interrupted (Ctrl-C): the helpers stop too
+            self.stop()
+            for thread in threads:
+                thread.join()
+            raise
+        if errors:
+            raise errors[0]
 
-    threads = [threading.Thread(target=run, args=(function,)) for function in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    def stop(self) -> None:
+        """Stop taking work, and cancel the statements the helpers are running."""
+        self.stopping.set()
+        with self.lock:
+            others = [pid for ident, pid in self.backends.items() if ident != threading.get_ident()]
+        if not others:
+            return
+        try:
+            # From this thread's own connection: a helper's, or the caller's.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_cancel_backend(pid) FROM unnest(%s) pid", [others])
+        except Exception:  # the error that stopped the crew is the one to report
+            pass

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from accessions.catalogue.models import Record
 from accessions.search.indexing import (
     ENTRIES_TOTAL,
     _batch_statement,
@@ -32,6 +33,16 @@ class Steps:
             self.count += 1
             if self.progress:
                 self.progress(self.count, self.total)
+
+
+def record_batches(batch_size: int) -> list[tuple[int, int]]:
+    """(first pk, last pk) of each batch of records, drafts included, from the first to the
+    last record now in the catalogue."""
+    bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
+    first, last = bounds.first(), bounds.last()
+    if first is None:
+        return []
+    return [(low, min(low + batch_size - 1, last)) for low in range(first, last + 1, batch_size)]
 
 
 BATCH = "r.id BETWEEN %s AND %s"

@@ -8,9 +8,8 @@ which searches wait for: the index tables' secondary indexes are dropped and bui
 from the finished rows, only new rows are written (the tables start empty), and the kept
 facet totals are counted once at the end.
 
-On PostgreSQL, turning the texts into weighted text vectors is half the work and runs on one
-core per connection; a second connection (DocumentWorker) computes them for batches ahead
-of the main one, which meanwhile writes the facet rows, so that both cores work.
+Turning the texts into weighted text vectors is most of the work; on PostgreSQL, aside, two
+connections share the batches so that both cores work.
 """
 
 import logging
@@ -18,7 +17,6 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from accessions.catalogue.models import Record
 from accessions.search import rebuild_aside
 from accessions.search.indexing import FTS_TABLE, _tables
 from accessions.search.models import SearchEntry
@@ -27,6 +25,7 @@ from accessions.search.rebuild_steps import (
     Steps,
     entries_total_sql,
     facet_totals_sql,
+    record_batches,
     secondary_indexes,
     write_entries,
     write_facets,
@@ -44,22 +43,15 @@ def rebuild_search_index(
     (aside), or its facet rows and then its entries (in place).
     """
     t = _tables()
-    bounds = Record.objects.order_by("pk").values_list("pk", flat=True)
-    first, last = bounds.first(), bounds.last()
-    batches = []
-    if first is not None:
-        batches = [
-            (low, min(low + batch_size - 1, last)) for low in range(first, last + 1, batch_size)
-        ]
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        written = rebuild_aside.rebuild_aside(t, batches, Steps(len(batches), progress))
+        written = rebuild_aside.rebuild_aside(t, batch_size, progress)
     else:
-        written = _rebuild_in_place(t, batches, Steps(2 * len(batches), progress))
+        written = _rebuild_in_place(t, batch_size, progress)
     logger.info("Search index rebuilt with %s entries", written)
     return written
 
 
-def _rebuild_in_place(t: dict, batches: list[tuple[int, int]], steps: Steps) -> int:
+def _rebuild_in_place(t: dict, batch_size: int, progress) -> int:
     """The rebuild in one transaction on this connection: the caller's, when it has one."""
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -71,6 +63,10 @@ def _rebuild_in_place(t: dict, batches: list[tuple[int, int]], steps: Steps) -> 
             # Emptied (and locked): a record edited from now on waits for the rebuild to
             # commit, then indexes itself again.
             _empty_index(cursor, t)
+        # Read once the tables are locked: a record committed by a write the lock waited
+        # for is in them.
+        batches = record_batches(batch_size)
+        steps = Steps(2 * len(batches), progress)
         for low, high in batches:
             write_facets(t, low, high)
             steps.done()
