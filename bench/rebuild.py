@@ -78,7 +78,7 @@ def timed_rebuild(query: str, *, in_place: bool) -> dict:
         written = rebuild_search_index(progress=lambda done, total: None)
     vacuum_search_index()
     took = time.perf_counter() - started
-    timings = probe.stop()
+    timings = probe.stop() or [float("nan")]
     return {
         "entries": written,
         "seconds": took,

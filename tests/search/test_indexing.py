@@ -500,7 +500,24 @@ def index_tables_schema() -> dict:
     return {"indexes": indexes, "constraints": constraints}
 
 
-def in_a_thread(function, wait: float = 30):
+def a_lock_is_awaited(within: float = 10) -> bool:
+    """Whether some session of this database waits for a lock, seen within `within` s."""
+    import time
+
+    deadline = time.monotonic() + within
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d "
+                "ON d.oid = l.database WHERE NOT l.granted AND d.datname = current_database())"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def in_a_thread(function):
     """Run `function` on a connection of its own; returns (thread, box of its result)."""
     import threading
 
@@ -567,6 +584,7 @@ def test_an_edit_made_during_a_rebuild_waits_for_it_and_lands_in_the_new_index(m
     def edit_meanwhile(done, total):
         if done == 1:
             editors.append(in_a_thread(edit))
+            assert a_lock_is_awaited(), "the edit did not wait for the rebuild"
 
     rebuilding.rebuild_search_index(batch_size=1, progress=edit_meanwhile)
     thread, box = editors[0]
@@ -588,11 +606,124 @@ def test_a_second_rebuild_waits_for_the_first_instead_of_building_into_its_table
     def start_another(done, total):
         if done == 1:
             second.append(in_a_thread(lambda: rebuilding.rebuild_search_index(batch_size=1)))
+            assert a_lock_is_awaited(), "the second rebuild did not wait for the first"
 
     assert rebuilding.rebuild_search_index(batch_size=1, progress=start_another) == 4
     thread, box = second[0]
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert box == {"result": 4}
+    assert index_snapshot() == written_by_the_writes
+    assert tables_built_aside() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_record_committed_by_a_write_the_rebuild_waited_for_is_in_the_new_index(make_record):
+    import threading
+
+    [make_record(title=f"Early telegram {n}") for n in range(2)]
+    indexed, commit = threading.Event(), threading.Event()
+
+    def write_slowly():
+        with transaction.atomic():
+            record = make_record(title="Latecomer telegram")
+            indexed.set()
+            commit.wait(30)  # the rebuild starts while this write holds its index rows
+        return record.pk
+
+    writer, written = in_a_thread(write_slowly)
+    assert indexed.wait(30)
+    rebuild, rebuilt = in_a_thread(lambda: rebuilding.rebuild_search_index(batch_size=1))
+    assert a_lock_is_awaited(), "the rebuild did not wait for the write"
+    commit.set()
+    writer.join(30)
+    rebuild.join(60)
+    assert rebuilt == {"result": 3}
+    assert written["result"] in indexed_pks()
+    assert run_search(QueryDict("q=latecomer")).total == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_does_not_wait_for_a_session_analysing_the_records(make_record):
+    import threading
+
+    [make_record(title=f"Analysed telegram {n}") for n in range(3)]
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_the_records():
+        # What ANALYZE holds on the records while an import's transaction goes on.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Record._meta.db_table} IN SHARE UPDATE EXCLUSIVE MODE")
+            holding.set()
+            done.wait(60)
+
+    holder, _ = in_a_thread(hold_the_records)
+    assert holding.wait(30)
+    try:
+        assert rebuilding.rebuild_search_index(batch_size=1) == 3
+    finally:
+        done.set()
+        holder.join(30)
+    assert run_search(QueryDict("q=analysed")).total == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_swap_that_readers_keep_from_the_tables_gives_up_and_changes_nothing(
+    make_record, monkeypatch
+):
+    import threading
+
+    records = [make_record(title=f"Backed up telegram {n}") for n in range(3)]
+    Record.objects.filter(pk=records[0].pk).update(title="Retitled telegram")
+    before = index_snapshot()
+    monkeypatch.setattr(rebuild_aside, "SWAP_TRIES", 2)
+    monkeypatch.setattr(rebuild_aside, "SWAP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(rebuild_aside, "SWAP_PAUSE", 0.1)
+    reading, done = threading.Event(), threading.Event()
+
+    def read_for_long():
+        # A backup's reading of the index: a transaction that has read the entries.
+        with transaction.atomic():
+            SearchEntry.objects.count()
+            reading.set()
+            done.wait(60)
+
+    reader, _ = in_a_thread(read_for_long)
+    assert reading.wait(30)
+    try:
+        with pytest.raises(RuntimeError, match="could not be swapped in"):
+            rebuilding.rebuild_search_index(batch_size=1)
+    finally:
+        done.set()
+        reader.join(30)
+    assert index_snapshot() == before
+    assert tables_built_aside() == []
+    # Searches were never held up behind the waiting swap for long: one runs now at once.
+    assert run_search(QueryDict("q=retitled")).total == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_that_gives_up_waiting_leaves_the_first_ones_tables_alone(make_record):
+    [make_record(title=f"Patient telegram {n}") for n in range(3)]
+    written_by_the_writes = index_snapshot()
+    second = []
+
+    def impatient_rebuild():
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        return rebuilding.rebuild_search_index(batch_size=1)
+
+    def start_another(done, total):
+        if done == 1:
+            thread, box = in_a_thread(impatient_rebuild)
+            thread.join(30)
+            second.append(box)
+
+    assert rebuilding.rebuild_search_index(batch_size=1, progress=start_another) == 3
+    assert "lock timeout" in str(second[0].get("error"))
     assert index_snapshot() == written_by_the_writes
     assert tables_built_aside() == []
