@@ -419,11 +419,50 @@ def index_snapshot() -> dict:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_aside_writes_what_the_writes_themselves_wrote(make_record, monkeypatch):
+    from accessions.catalogue.models import RecordText
+    from accessions.models import (
+        Agent,
+        Classification,
+        DocumentType,
+        Donor,
+        Language,
+        Place,
+        Repository,
+    )
+
     collection = Collection.objects.create(name="Aside collection")
+    europe = Place.objects.create(name="Aside Europe")
+    berlin = Place.objects.create(name="Aside Berlin", parent=europe)
+    author = Agent.objects.create(name="Aside Author", kind=Agent.Kind.PERSON)
+    mentioned = Agent.objects.create(name="Aside Mentioned", kind=Agent.Kind.PERSON)
+    every_kind = {
+        "collections": [collection],
+        "places": [berlin],
+        # One person both wrote it and is in it: one facet row, not two.
+        "authors": [author],
+        "people_and_organizations": [author, mentioned],
+        "subjects": [Subject.objects.create(name="Aside subject")],
+        "donors": [Donor.objects.create(name="Aside donor", is_funder=True)],
+        "languages": [Language.objects.get(code="en")],
+        "document_type": DocumentType.objects.create(name="Aside memo"),
+        "original_classification": Classification.objects.create(name="Aside secret"),
+        "original_archive": Repository.objects.create(name="Aside archive"),
+    }
     records = [
-        make_record(title=f"Aside telegram {n}", collections=[collection], date_text=f"19{60 + n}")
+        make_record(title=f"Aside telegram {n}", date_text=f"19{60 + n}", **every_kind)
         for n in range(7)
     ]
+    # Two translations into the same language: one facet row.
+    for _ in range(2):
+        RecordText.objects.create(
+            record=records[0],
+            body="Übersetzung.",
+            language=Language.objects.get(code="de"),
+            kind=RecordText.Kind.TRANSLATION,
+        )
+    # One record with no facet at all but its decade.
+    records.append(make_record(title="Aside bare telegram"))
+    update_search_index(record_pks=[records[0].pk])
     from accessions.catalogue.workflow import transition_record
 
     make_record(status="draft", title="Aside draft")
@@ -438,8 +477,10 @@ def test_a_rebuild_aside_writes_what_the_writes_themselves_wrote(make_record, mo
 
     # Batches of one record, shared by the two connections that write them.
     monkeypatch.setattr(rebuild_aside, "write_batch", record_batch)
-    assert rebuilding.rebuild_search_index(batch_size=1) == 6
+    assert rebuilding.rebuild_search_index(batch_size=1) == 7
     assert index_snapshot() == written_by_the_writes
+    kinds = {facet for _, facet, _ in written_by_the_writes["facets"]}
+    assert kinds == set(Facet) - {Facet.SCAN}
     # Every batch written once, the draft's and the withdrawn record's too (they write
     # nothing), by the one statement that writes a batch aside.
     first, last = min(r.pk for r in records), Record.objects.order_by("pk").last().pk
