@@ -1,5 +1,7 @@
 """The search index follows every write in the same transaction, and can be rebuilt."""
 
+import threading
+import time
 from io import StringIO
 
 import pytest
@@ -543,8 +545,6 @@ def index_tables_schema() -> dict:
 
 def a_lock_is_awaited(within: float = 10) -> bool:
     """Whether some session of this database waits for a lock, seen within `within` s."""
-    import time
-
     deadline = time.monotonic() + within
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
@@ -560,8 +560,6 @@ def a_lock_is_awaited(within: float = 10) -> bool:
 
 def in_a_thread(function):
     """Run `function` on a connection of its own; returns (thread, box of its result)."""
-    import threading
-
     box = {}
 
     def run():
@@ -661,8 +659,6 @@ def test_a_second_rebuild_waits_for_the_first_instead_of_building_into_its_table
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_a_record_committed_by_a_write_the_rebuild_waited_for_is_in_the_new_index(make_record):
-    import threading
-
     [make_record(title=f"Early telegram {n}") for n in range(2)]
     indexed, commit = threading.Event(), threading.Event()
 
@@ -688,8 +684,6 @@ def test_a_record_committed_by_a_write_the_rebuild_waited_for_is_in_the_new_inde
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild aside is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_does_not_wait_for_a_session_analysing_the_records(make_record):
-    import threading
-
     [make_record(title=f"Analysed telegram {n}") for n in range(3)]
     holding, done = threading.Event(), threading.Event()
 
@@ -715,8 +709,6 @@ def test_a_rebuild_does_not_wait_for_a_session_analysing_the_records(make_record
 def test_a_swap_that_readers_keep_from_the_tables_gives_up_and_changes_nothing(
     make_record, monkeypatch
 ):
-    import threading
-
     records = [make_record(title=f"Backed up telegram {n}") for n in range(3)]
     Record.objects.filter(pk=records[0].pk).update(title="Retitled telegram")
     before = index_snapshot()
