@@ -38,7 +38,9 @@ from accessions.search.rebuild_steps import (
     Steps,
     entries_total_sql,
     facet_totals_sql,
+    primary_key,
     record_batches,
+    secondary_indexes,
     write_batch,
 )
 
@@ -175,12 +177,8 @@ def _plan(cursor, t: dict, tables: dict) -> Plan:
         live, aside = t[name], tables[name]
         drops.append(live)
         renames.append(f"ALTER TABLE {aside} RENAME TO {live}")
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'p'",
-            [live],
-        )
-        for key, definition in cursor.fetchall():
+        if (primary := primary_key(cursor, live)) is not None:
+            key, definition = primary
             # Built as a unique index, which another index's build does not hold up as
             # ALTER TABLE would, then made the key at the swap, at once.
             columns = re.fullmatch(r"PRIMARY KEY (\(.+\))", definition)
@@ -194,13 +192,7 @@ def _plan(cursor, t: dict, tables: dict) -> Plan:
                 f"PRIMARY KEY USING INDEX {_aside_name(key)}"
             )
             renames.append(f"ALTER TABLE {live} RENAME CONSTRAINT {_aside_name(key)} TO {key}")
-        cursor.execute(
-            "SELECT index_class.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
-            "JOIN pg_class index_class ON index_class.oid = ix.indexrelid "
-            "WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary ORDER BY 1",
-            [live],
-        )
-        for index, definition in cursor.fetchall():
+        for index, definition in secondary_indexes(cursor, [live], unique=True):
             plan.indexes.append(_aside_index(definition, index, aside))
             renames.append(f"ALTER INDEX {_aside_name(index)} RENAME TO {index}")
     plan.indexes += [facet_totals_sql(plan.tables), entries_total_sql(plan.tables)]
@@ -281,7 +273,7 @@ class Crew:
         error any of them raised."""
         errors: list[BaseException] = []
 
-        def run(function: Callable[[], None]) -> None:
+        def on_own_connection(function: Callable[[], None]) -> None:
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET lock_timeout = '{HELPER_LOCK_TIMEOUT}'")
@@ -297,7 +289,9 @@ class Crew:
                     self.backends.pop(threading.get_ident(), None)
                 connection.close()
 
-        threads = [threading.Thread(target=run, args=(function,)) for function in work]
+        threads = [
+            threading.Thread(target=on_own_connection, args=(function,)) for function in work
+        ]
         for thread in threads:
             thread.start()
         try:

@@ -92,8 +92,9 @@ def entries_total_sql(t: dict) -> str:
 REBUILD_INDEX_MEMORY = "1GB"
 
 
-def secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of these tables' indexes, primary keys aside.
+def secondary_indexes(cursor, tables: list[str], *, unique: bool = False) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of these tables' indexes, primary keys aside, and
+    unique indexes aside unless `unique` (the rebuild in place keeps those where they are).
 
     Read from the database's catalogue, so a rebuild recreates exactly what migrations made.
     """
@@ -103,8 +104,8 @@ def secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
             "JOIN pg_class index_class ON index_class.oid = ix.indexrelid "
             "JOIN pg_class table_class ON table_class.oid = ix.indrelid "
             "WHERE table_class.relname = ANY(%s) AND pg_table_is_visible(table_class.oid) "
-            "AND NOT ix.indisprimary AND NOT ix.indisunique ORDER BY 1",
-            [tables],
+            "AND NOT ix.indisprimary AND (%s OR NOT ix.indisunique) ORDER BY 1",
+            [tables, unique],
         )
     else:
         placeholders = ", ".join(["%s"] * len(tables))
@@ -114,3 +115,13 @@ def secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
             tables,
         )
     return cursor.fetchall()
+
+
+def primary_key(cursor, table: str) -> tuple[str, str] | None:
+    """(name, definition) of a table's primary key on PostgreSQL, None without one."""
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )
+    return cursor.fetchone()

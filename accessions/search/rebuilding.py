@@ -25,6 +25,7 @@ from accessions.search.rebuild_steps import (
     Steps,
     entries_total_sql,
     facet_totals_sql,
+    primary_key,
     record_batches,
     secondary_indexes,
     write_entries,
@@ -125,15 +126,10 @@ def _drop_primary_key(cursor, table: str) -> tuple[str, str, str] | None:
     """
     if connection.vendor != "postgresql":
         return None
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'p'",
-        [table],
-    )
-    row = cursor.fetchone()
-    if row is None:
+    key = primary_key(cursor, table)
+    if key is None:
         return None
-    name, definition = row
+    name, definition = key
     quoted = connection.ops.quote_name
     cursor.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
     return table, name, definition

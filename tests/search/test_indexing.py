@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -558,6 +559,29 @@ def a_lock_is_awaited(within: float = 10) -> bool:
     return False
 
 
+@contextmanager
+def held_open(step):
+    """Run `step` in a transaction on a connection of its own, and keep that transaction
+    open (with the locks `step` took) for the body of the with; yields what `step` gave.
+    The transaction commits on leaving."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            result = step()
+            started.set()
+            release.wait(60)
+        return result
+
+    thread, box = in_a_thread(hold)
+    assert started.wait(30), box.get("error")
+    try:
+        yield box
+    finally:
+        release.set()
+        thread.join(30)
+
+
 def in_a_thread(function):
     """Run `function` on a connection of its own; returns (thread, box of its result)."""
     box = {}
@@ -660,21 +684,10 @@ def test_a_second_rebuild_waits_for_the_first_instead_of_building_into_its_table
 @pytest.mark.django_db(transaction=True)
 def test_a_record_committed_by_a_write_the_rebuild_waited_for_is_in_the_new_index(make_record):
     [make_record(title=f"Early telegram {n}") for n in range(2)]
-    indexed, commit = threading.Event(), threading.Event()
-
-    def write_slowly():
-        with transaction.atomic():
-            record = make_record(title="Latecomer telegram")
-            indexed.set()
-            commit.wait(30)  # the rebuild starts while this write holds its index rows
-        return record.pk
-
-    writer, written = in_a_thread(write_slowly)
-    assert indexed.wait(30)
-    rebuild, rebuilt = in_a_thread(lambda: rebuilding.rebuild_search_index(batch_size=1))
-    assert a_lock_is_awaited(), "the rebuild did not wait for the write"
-    commit.set()
-    writer.join(30)
+    # The rebuild starts while this write holds its index rows.
+    with held_open(lambda: make_record(title="Latecomer telegram").pk) as written:
+        rebuild, rebuilt = in_a_thread(lambda: rebuilding.rebuild_search_index(batch_size=1))
+        assert a_lock_is_awaited(), "the rebuild did not wait for the write"
     rebuild.join(60)
     assert rebuilt == {"result": 3}
     assert written["result"] in indexed_pks()
@@ -685,22 +698,14 @@ def test_a_record_committed_by_a_write_the_rebuild_waited_for_is_in_the_new_inde
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_does_not_wait_for_a_session_analysing_the_records(make_record):
     [make_record(title=f"Analysed telegram {n}") for n in range(3)]
-    holding, done = threading.Event(), threading.Event()
 
-    def hold_the_records():
+    def lock_the_records():
         # What ANALYZE holds on the records while an import's transaction goes on.
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Record._meta.db_table} IN SHARE UPDATE EXCLUSIVE MODE")
-            holding.set()
-            done.wait(60)
 
-    holder, _ = in_a_thread(hold_the_records)
-    assert holding.wait(30)
-    try:
+    with held_open(lock_the_records):
         assert rebuilding.rebuild_search_index(batch_size=1) == 3
-    finally:
-        done.set()
-        holder.join(30)
     assert run_search(QueryDict("q=analysed")).total == 3
 
 
@@ -715,26 +720,13 @@ def test_a_swap_that_readers_keep_from_the_tables_gives_up_and_changes_nothing(
     monkeypatch.setattr(rebuild_aside, "SWAP_TRIES", 2)
     monkeypatch.setattr(rebuild_aside, "SWAP_LOCK_TIMEOUT", "100ms")
     monkeypatch.setattr(rebuild_aside, "SWAP_PAUSE", 0.1)
-    reading, done = threading.Event(), threading.Event()
-
-    def read_for_long():
-        # A backup's reading of the index: a transaction that has read the entries.
-        with transaction.atomic():
-            SearchEntry.objects.count()
-            reading.set()
-            done.wait(60)
-
-    reader, _ = in_a_thread(read_for_long)
-    assert reading.wait(30)
-    try:
+    # A backup's reading of the index: a transaction that has read the entries.
+    with held_open(SearchEntry.objects.count):
         with pytest.raises(RuntimeError, match="could not be swapped in"):
             rebuilding.rebuild_search_index(batch_size=1)
-    finally:
-        done.set()
-        reader.join(30)
     assert index_snapshot() == before
     assert tables_built_aside() == []
-    # Searches were never held up behind the waiting swap for long: one runs now at once.
+    # The old index still answers: the new title the rebuild read is not in it.
     assert run_search(QueryDict("q=retitled")).total == 0
 
 
