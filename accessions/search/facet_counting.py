@@ -118,23 +118,45 @@ def unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -
     over its rows that pass `where`."""
     # unnest() in the select list, not joined beside the rows: PostgreSQL then expands each
     # array in place instead of starting a function scan per row, which took most of the
-    # time of counting a few thousand entries' keys. Adjacent facets test one range.
+    # time of counting a few thousand entries' keys. Only the part of each array that can
+    # hold the facets' keys is expanded (see _keys_slice); a test of the keys' ranges is
+    # needed only when the facets leave gaps in that part.
+    runs = _facet_runs(facets)
+    kept = f" WHERE {_key_ranges(runs)}" if len(runs) > 1 else ""
     return (
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM (SELECT unnest({column}) AS k FROM {source} "
-        f"WHERE {where}) unnested WHERE {_key_ranges(facets)} GROUP BY k"
+        f"COUNT(*) AS count FROM (SELECT unnest({_keys_slice(column, runs)}) AS k "
+        f"FROM {source} WHERE {where}) unnested{kept} GROUP BY k"
     )
 
 
-def _key_ranges(facets) -> str:
-    """SQL testing that a key `k` belongs to one of the facets."""
-    numbers = sorted({int(facet) for facet in facets})
-    runs = []  # [first, last] facet numbers of each run of adjacent facets
-    for number in numbers:
+def _keys_slice(column: str, runs) -> str:
+    """SQL of the part of each entry's keys (`column`) from the first facet of `runs` to the
+    last: every key of those facets, and of any facet between them.
+
+    An entry's keys are stored in ascending order (indexing writes them so), and a facet's
+    keys are a range of numbers (models.facet_key), so each facet's keys sit side by side;
+    width_bucket finds where a range starts and ends by bisecting the array. Expanding
+    only that part, not all twenty-odd keys an entry has, made counting one facet over a
+    few thousand entries (a facet group's counts under the other filters) twice as fast.
+    """
+    first, last = runs[0][0] * FACET_KEY_BASE, (runs[-1][1] + 1) * FACET_KEY_BASE
+    return f"{column}[width_bucket({first - 1}, {column}) + 1 : width_bucket({last - 1}, {column})]"
+
+
+def _facet_runs(facets) -> list[list[int]]:
+    """[first, last] facet numbers of each run of adjacent facets among `facets`, in order."""
+    runs = []
+    for number in sorted({int(facet) for facet in facets}):
         if runs and runs[-1][1] == number - 1:
             runs[-1][1] = number
         else:
             runs.append([number, number])
+    return runs
+
+
+def _key_ranges(runs) -> str:
+    """SQL testing that a key `k` belongs to one of the runs of facets (_facet_runs)."""
     return " OR ".join(
         f"(k >= {first * FACET_KEY_BASE} AND k < {(last + 1) * FACET_KEY_BASE})"
         for first, last in runs

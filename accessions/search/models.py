@@ -104,7 +104,9 @@ class SearchEntry(models.Model):
     # PostgreSQL only: the entry's facet keys (see facet_key), a copy of its SearchFacet rows
     # on the row itself, GIN-indexed. A facet filter is then a test of the row the other
     # filters already read, or a bitmap AND of index lists, where joining the facet rows of
-    # two large values read hundreds of thousands of index entries per request.
+    # two large values read hundreds of thousands of index entries per request. Stored in
+    # ascending order, so that each facet's keys sit side by side: counting one facet
+    # expands only its part of the array (facet_counting._keys_slice).
     keys = FacetKeysField(null=True)
 
     class Meta:
