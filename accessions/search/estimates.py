@@ -6,7 +6,6 @@ count_limits for how the stride is chosen).
 import math
 
 from django.db import connection
-from django.db.models import F
 
 from accessions.search import count_limits as limits
 from accessions.search.facet_counting import SAMPLE_ROW, facet_counts, unnested_key_counts
@@ -39,8 +38,9 @@ def coarse_sample(search_filter, without=(), stride: int | None = None) -> tuple
     """(SQL, parameters) of the pks of the coarse sample of the entries matching the
     filters less those named: every COARSE_STRIDE-th entry (or every `stride`-th)."""
     stride_sql = str(stride or limits.COARSE_STRIDE)
-    coarse = search_filter.sampled_queryset_without(*without, stride_sql=stride_sql)
-    return coarse.order_by().values("pk").query.sql_with_params()
+    return search_filter.sampled_sql_without(
+        *without, stride_sql=stride_sql, column="record", alias="pk"
+    )
 
 
 def stride_for(coarse_hits: int, hits: int | None = None, *, sampled_stride=None) -> int:
@@ -94,14 +94,13 @@ def estimated_counts(
             f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
         )
         params += coarse_params
-    sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
     total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
     parts = []
     if connection.vendor == "postgresql":
         # The sample is read once for its keys and its size.
-        sample_sql, sample_params = (
-            sample.order_by().annotate(entry_keys=F("keys")).values("entry_keys")
-        ).query.sql_with_params()
+        sample_sql, sample_params = search_filter.sampled_sql_without(
+            *without, stride_sql=stride, column="keys", alias="entry_keys"
+        )
         ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
         params += sample_params
         if facets:
@@ -110,6 +109,7 @@ def estimated_counts(
         if total:
             parts.append((f"{total_row} FROM sample_{number}", []))
     else:
+        sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
         if facets:
             counts_sql, counts_params = facet_counts(sample, facets).query.sql_with_params()
             scaled = f"SELECT facet, value, count * {stride} AS count FROM ({counts_sql}) c"

@@ -654,6 +654,45 @@ def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index
     assert sampled == [pk for pk in english_pks if pk % stride == 0]
 
 
+@pytest.mark.parametrize(
+    ("stride", "index"),
+    [
+        (1024, "search_entry_sample_1024"),
+        (256, "search_entry_sample_128"),
+        (64, "search_entry_sample_16"),
+        (4, "search_entry_words_keys"),
+    ],
+)
+def test_postgresql_reads_a_sample_of_a_stride_computed_in_sql_through_its_index(stride, index):
+    if connection.vendor != "postgresql":
+        pytest.skip("the samples' own indexes are PostgreSQL's")
+    english, _ = languages()
+    english_pks = [BASE + offset for offset in range(0, 4096, 4)]
+    place(english_pks, language=english)
+    search_filter = SearchFilter(
+        QueryDict("q=satellite&language=en"), queryset=SearchEntry.objects.all()
+    )
+    assert search_filter.is_valid()
+    # A stride the planner cannot see, as the estimates compute it from a coarse sample.
+    sql, params = search_filter.sampled_sql_without(
+        stride_sql=f"(SELECT {stride})", column="record", alias="pk"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        sampled = sorted(pk for (pk,) in cursor.fetchall())
+    # Only the branch of the stride's own index runs.
+    read = {
+        line.split(" on ", 1)[1].split()[0]
+        for line in plan
+        if "Index Scan on" in line and "never executed" not in line
+    }
+    assert read == {index}
+    assert sampled == [pk for pk in english_pks if pk % stride == 0]
+
+
 def test_a_count_both_samples_leave_in_doubt_is_settled_by_the_finest(monkeypatch, small_limits):
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL reads the samples before sizing the groups")
