@@ -322,7 +322,7 @@ class SearchFilter(django_filters.FilterSet):
             sample = self.sampled_queryset_without(*names, stride_sql=stride_sql)
             sample = sample.order_by().annotate(**{alias: F(column)}).values(alias)
             return sample.query.sql_with_params()
-        key = frozenset(names)
+        key = (frozenset(names), self.keyword_matches)
         if key not in self._where:
             self._where[key] = where_sql(queryset)
         where, params = self._where[key]
@@ -337,7 +337,8 @@ class SearchFilter(django_filters.FilterSet):
                 select += f" AND {_in_sample_index(indexed).sql}"
             return select, list(params)
         branches, above = [], None
-        # Strides are powers of two: one at least a partial index's stride is a multiple of it.
+        # Strides are powers of two: one at least as large as a partial index's stride is a
+        # multiple of that stride, so the index holds its sample.
         for indexed in sorted(SAMPLE_INDEX_STRIDES, reverse=True):
             below = f" AND ({stride_sql}) < {above}" if above else ""
             branches.append(

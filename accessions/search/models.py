@@ -105,8 +105,9 @@ class SearchEntry(models.Model):
     # on the row itself, GIN-indexed. A facet filter is then a test of the row the other
     # filters already read, or a bitmap AND of index lists, where joining the facet rows of
     # two large values read hundreds of thousands of index entries per request. Stored in
-    # ascending order, so that each facet's keys sit side by side: counting one facet
-    # expands only its part of the array (facet_counting._keys_slice).
+    # ascending order, from index 1 and without NULL elements, so that each facet's keys sit
+    # side by side: counting one facet expands only its part of the array, found by
+    # bisecting it (facet_counting._keys_slice).
     keys = FacetKeysField(null=True)
 
     class Meta:

@@ -255,6 +255,12 @@ def test_entry_keys_mirror_the_facet_rows_after_every_kind_of_change(admin_clien
     call_command("rebuild_search_index", stdout=StringIO())
     assert stored_keys() == keys_from_facet_rows()
     assert set(stored_keys()) == {records[1].pk, records[2].pk}
+    # Counting bisects the arrays from index 1 (facet_counting._keys_slice).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {SearchEntry._meta.db_table} WHERE array_lower(keys, 1) <> 1"
+        )
+        assert cursor.fetchone()[0] == 0
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL")
