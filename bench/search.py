@@ -649,6 +649,31 @@ def check_relevance_and_counts(mix) -> None:
         )
 
 
+def time_engine_only(mix, repeat: int) -> None:
+    """p50, p95 and mean of the engine alone per class, each query run `repeat` times, in
+    the order of the mix (every class once, then again), after one warming run. The mean
+    moves less than a percentile from run to run, and compares two checkouts best."""
+    for queries in mix.values():
+        for query in queries:
+            time_engine(query)
+    samples = {name: [] for name in mix}
+    for _ in range(repeat):
+        for name, queries in mix.items():
+            samples[name] += [time_engine(query) for query in queries]
+    print(f"\n{'class':24} {'n':>3} {'engine p50':>10} {'engine p95':>10} {'mean':>8}")
+    everything = []
+    for name, engine in samples.items():
+        everything += engine
+        print(
+            f"{name:24} {len(engine):3d} {percentile(engine, 50):10.1f} "
+            f"{percentile(engine, 95):10.1f} {statistics.mean(engine):8.1f}"
+        )
+    print(
+        f"{'whole mix':24} {len(everything):3d} {percentile(everything, 50):10.1f} "
+        f"{percentile(everything, 95):10.1f} {statistics.mean(everything):8.1f}"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -660,6 +685,12 @@ def main():
     parser.add_argument("--naive-per-class", type=int, default=2)
     parser.add_argument(
         "--checks-only", action="store_true", help="only the relevance and estimate checks"
+    )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="time only the engine (no pages, no naive search, no checks): for comparing two "
+        "checkouts, run alternately, with the mean of each class",
     )
     parser.add_argument(
         "--skip-checks",
@@ -713,6 +744,9 @@ def main():
     mix = query_mix(vocabulary, rng)
     if args.checks_only:
         check_relevance_and_counts(mix)
+        return
+    if args.engine_only:
+        time_engine_only(mix, args.repeat)
         return
     client = Client()
     for queries in mix.values():  # warm the caches once
