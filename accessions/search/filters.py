@@ -286,9 +286,10 @@ class SearchFilter(django_filters.FilterSet):
         """The filtered queryset with some filters left out: for a facet's own counts.
 
         A search asks for the same few (a facet group's, the search's own) a dozen times;
-        each is built once (applying filters costs more Python than the queries it makes
-        take on PostgreSQL). The order the filters are applied in is part of the key: it
-        changes once the words' matches are counted (SQLite, see _selective_first).
+        each is built once for the request (applying the filters anew each time cost
+        milliseconds of Python a search with filters). The order the filters are applied in
+        is part of the key: it changes once the words' matches are counted (SQLite, see
+        _selective_first).
         """
         key = (frozenset(names), self.keyword_matches)
         built = self._built.get(key)
