@@ -74,9 +74,10 @@ def timed_rebuild(query: str, *, in_place: bool) -> dict:
         # Inside a transaction, the rebuild is done in place (rebuilding.py).
         with transaction.atomic():
             written = rebuild_search_index(progress=lambda done, total: None)
+        # Once committed, as the rebuild aside does before its swap.
+        vacuum_search_index()
     else:
         written = rebuild_search_index(progress=lambda done, total: None)
-    vacuum_search_index()
     took = time.perf_counter() - started
     timings = probe.stop() or [float("nan")]
     return {

@@ -58,7 +58,7 @@ from accessions.search.filters import SearchFilter  # noqa: E402
 from accessions.search.indexing import PG_CONFIG  # noqa: E402
 from accessions.search.keywords import STOPWORDS  # noqa: E402
 from accessions.search.models import SearchEntry  # noqa: E402
-from accessions.search.rebuilding import rebuild_search_index, vacuum_search_index  # noqa: E402
+from accessions.search.rebuilding import rebuild_search_index  # noqa: E402
 
 # PostgreSQL's per-session settings: its defaults, and those the README recommends. JIT is
 # not among them: the archive turns it off on its own connections (archive/settings.py).
@@ -730,10 +730,9 @@ def main():
             generate(args.records, vocabulary)
         print(f"Generated in {time.perf_counter() - started:.0f} s")
     if not args.skip_generate or args.rebuild:
-        # Timed as `manage.py rebuild_search_index` runs: the rebuild, then the vacuum.
+        # Timed as `manage.py rebuild_search_index` runs it (aside, its vacuum included).
         started = time.perf_counter()
         written = rebuild_search_index(progress=lambda done, total: None)
-        vacuum_search_index()
         print(f"rebuild_search_index: {written} entries in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
         # The generation and the rebuild leave dirty pages behind; written now, not by the

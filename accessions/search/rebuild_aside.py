@@ -8,7 +8,7 @@ they go. Two connections share the work, so that both cores work throughout:
 - each takes batches of records in turn and writes a batch's facet rows and entries, text
   vectors and keys, in one statement (indexing._batch_statement);
 - then each builds indexes, the big GIN index of the words and keys on one, the kept totals
-  and every other index and primary key on the other, and each analyses tables.
+  and every other index and primary key on the other, and each vacuums and analyses tables.
 
 The live tables are held against writes (a SHARE ROW EXCLUSIVE lock) from before the
 records are read to the swap, by a transaction on the caller's connection: an edit made
@@ -120,13 +120,17 @@ def _rebuild(t: dict, batch_size: int, progress: Callable | None) -> int:
         crew.run([lambda: _write_batches(crew, aside, batches, steps)] * 2)
         statements = list(plan.indexes)
         crew.run([lambda: _build_indexes(crew, statements)] * 2)
+        # Vacuumed before the swap, on both connections at once, so that the index is
+        # searched at full speed from its first search: until VACUUM sets the visibility
+        # map, every index-only scan of fresh rows also reads the table (searches ran 2-5
+        # times slower at 100k records). The same pass gathers the planner's statistics.
         crew.run(
             [
-                lambda: _run([f"ANALYZE {aside['entry']}"]),
+                lambda: _run([f"VACUUM (ANALYZE) {aside['entry']}"]),
                 # SKIP_LOCKED: the records' statistics are a courtesy, not worth a wait.
                 lambda: _run(
                     [
-                        f"ANALYZE {aside['facet']}, {aside['total']}",
+                        f"VACUUM (ANALYZE) {aside['facet']}, {aside['total']}",
                         f"ANALYZE (SKIP_LOCKED) {t['record']}",
                     ]
                 ),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accessions.search.rebuilding import rebuild_search_index, vacuum_search_index
+from accessions.search.rebuilding import rebuild_search_index
 
 
 class Command(BaseCommand):
@@ -17,7 +17,6 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"  {done * 100 // total:3d} % done")
 
+        # On PostgreSQL the index is built aside and vacuumed before it is swapped in.
         written = rebuild_search_index(batch_size=batch_size, progress=progress)
-        if vacuum_search_index():
-            self.stdout.write("  index tables vacuumed")
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {written} published records."))
