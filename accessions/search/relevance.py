@@ -102,7 +102,9 @@ def page_by_tiers(
     for `entries` in the title tier when no word is excluded: an entry's text vector holds
     its title's (indexing._document_sql), so a title holding every word is enough, and the
     tier is found through the title's index alone, not by also reading the words' lists in
-    the whole texts (a common word's, hundreds of thousands of entries).
+    the whole texts (a common word's, hundreds of thousands of entries). That index holds
+    the facet keys too, so a filter's values are intersected with the title's words inside
+    it, not read whole into a bitmap of their own (migration 0027).
     """
     title = in_title(keywords)
     table = connection.ops.quote_name(entries.model._meta.db_table)

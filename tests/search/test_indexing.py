@@ -339,9 +339,10 @@ def test_rebuild_drops_the_secondary_indexes_and_builds_the_same_ones_again(make
         # One GIN index holds the text and the facet keys.
         assert "gin (document, keys)" in before["search_entry_words_keys"]
         assert not {"search_entry_document", "search_entry_keys"} & set(before)
-        # The title's own words have theirs; the samples are read through the keys, and the
-        # pk-slot index of the old samples is gone (migration 0024).
-        assert "gin (title_document)" in before["search_entry_title_words"]
+        # The title's own words have theirs, with the keys (migration 0027); the samples are
+        # read through the keys, and the pk-slot index of the old samples is gone (0024).
+        assert "gin (title_document, keys)" in before["search_entry_title_words_keys"]
+        assert "search_entry_title_words" not in before
         assert "search_entry_sample_slot" not in before
     else:
         assert "search_facet_value" in before
