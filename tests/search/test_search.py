@@ -553,6 +553,11 @@ def test_postgresql_ands_the_words_and_facet_values_in_one_index_scan(catalogue)
     with connection.cursor() as cursor:
         # A handful of rows is read fastest by a sequential scan; a million are not.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # The titles' index holds the keys too (migration 0027): at a handful of rows, the
+        # value's key read there and the word tested on the rows cost the planner the same
+        # as both read in one scan of the full index; at a million, not. It goes until the
+        # test's transaction rolls back.
+        cursor.execute("DROP INDEX search_entry_title_words_keys")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     scans = [line for line in plan.splitlines() if "Index Scan" in line]
