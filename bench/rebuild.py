@@ -9,7 +9,8 @@ While the rebuild runs, a probe on a connection of its own runs a search every 2
 (`--probe q=...`) and records how long each took. The rebuild aside (what the command runs)
 leaves the old index readable, so a search waits only for the swap; the rebuild in place
 truncates the tables in one transaction, so every search waits for all of it. Each rebuild
-is timed as the command runs it: the rebuild, then the vacuum.
+is timed with its vacuum: the rebuild aside vacuums its tables before the swap; the rebuild
+in place is vacuumed once committed (VACUUM cannot run inside a transaction).
 """
 
 import argparse
@@ -74,7 +75,7 @@ def timed_rebuild(query: str, *, in_place: bool) -> dict:
         # Inside a transaction, the rebuild is done in place (rebuilding.py).
         with transaction.atomic():
             written = rebuild_search_index(progress=lambda done, total: None)
-        # Once committed, as the rebuild aside does before its swap.
+        # Once committed: VACUUM cannot run inside a transaction.
         vacuum_search_index()
     else:
         written = rebuild_search_index(progress=lambda done, total: None)

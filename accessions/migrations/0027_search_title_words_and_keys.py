@@ -9,12 +9,13 @@ from django.db import migrations
 # them inside the index, 4 ms.
 POSTGRESQL_FORWARD = [
     "DROP INDEX IF EXISTS search_entry_title_words",
-    "CREATE INDEX search_entry_title_words_keys ON accessions_searchentry "
+    "CREATE INDEX IF NOT EXISTS search_entry_title_words_keys ON accessions_searchentry "
     "USING gin (title_document, keys)",
 ]
 POSTGRESQL_BACKWARD = [
     "DROP INDEX IF EXISTS search_entry_title_words_keys",
-    "CREATE INDEX search_entry_title_words ON accessions_searchentry USING gin (title_document)",
+    "CREATE INDEX IF NOT EXISTS search_entry_title_words ON accessions_searchentry "
+    "USING gin (title_document)",
 ]
 
 

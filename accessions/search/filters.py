@@ -475,7 +475,8 @@ def _in_sample_level(stride_sql: str):
 
 def _in_sample_index(stride: int):
     """Whether an entry's pk is a multiple of `stride`, written as the condition of the partial
-    index of that sample stride (migration 0025), which the planner must find word for word."""
+    index of that sample stride (migrations 0025, 0028), which the planner must find word for
+    word."""
     return RawSQL(
         f"{connection.ops.quote_name(SearchEntry._meta.db_table)}.record_id %% {int(stride)} = 0",
         [],

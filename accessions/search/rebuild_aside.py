@@ -106,6 +106,10 @@ def _rebuild(t: dict, batch_size: int, progress: Callable | None) -> int:
     crew.run([lambda: _run(_create_statements(t, aside))])
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # Reading committed data, the transaction drops its snapshot between statements,
+            # so it keeps no row the helpers write from being marked visible to all (whatever
+            # isolation level the connection is configured with).
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             # The transaction sits idle for minutes while the helpers work: a server that
             # ends idle transactions would end it, and its lock, midway.
             cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
@@ -120,24 +124,33 @@ def _rebuild(t: dict, batch_size: int, progress: Callable | None) -> int:
         crew.run([lambda: _write_batches(crew, aside, batches, steps)] * 2)
         statements = list(plan.indexes)
         crew.run([lambda: _build_indexes(crew, statements)] * 2)
-        # Vacuumed before the swap, on both connections at once, so that the index is
-        # searched at full speed from its first search: until VACUUM sets the visibility
-        # map, every index-only scan of fresh rows also reads the table (searches ran 2-5
-        # times slower at 100k records). The same pass gathers the planner's statistics.
-        crew.run(
-            [
-                lambda: _run([f"VACUUM (ANALYZE) {aside['entry']}"]),
-                # SKIP_LOCKED: the records' statistics are a courtesy, not worth a wait.
-                lambda: _run(
-                    [
-                        f"VACUUM (ANALYZE) {aside['facet']}, {aside['total']}",
-                        f"ANALYZE (SKIP_LOCKED) {t['record']}",
-                    ]
-                ),
-            ]
-        )
+        crew.run([lambda part=part: _run(part) for part in _vacuum_statements(t, aside)])
         _swap(plan)
     return SearchEntry.objects.count()
+
+
+def _vacuum_statements(t: dict, aside: dict) -> list[list[str]]:
+    """The statements run on each connection once the indexes are built, before the swap.
+
+    Vacuumed before the swap, on both connections at once, so that the index is searched at
+    full speed from its first search: until VACUUM sets the visibility map, every index-only
+    scan of fresh rows also reads the table (searches ran 2-5 times slower at 100k records).
+    The same pass gathers the planner's statistics. The indexes are fresh, without a dead
+    entry: their cleanup pass (a scan of each whole GIN index) is skipped.
+
+    The rebuild's own transaction holds no transaction id and, reading committed data, no
+    snapshot while it waits, so it keeps no row from being marked; an edit waiting for the
+    swap may (see rebuilding.rebuild_search_index, which vacuums again then).
+    """
+    options = "(ANALYZE, INDEX_CLEANUP OFF)"
+    return [
+        [f"VACUUM {options} {aside['entry']}"],
+        # SKIP_LOCKED: the records' statistics are a courtesy, not worth a wait.
+        [
+            f"VACUUM {options} {aside['facet']}, {aside['total']}",
+            f"ANALYZE (SKIP_LOCKED) {t['record']}",
+        ],
+    ]
 
 
 def _swap(plan: Plan) -> None:

@@ -46,6 +46,7 @@ def rebuild_search_index(
     t = _tables()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         written = rebuild_aside.rebuild_aside(t, batch_size, progress)
+        _vacuum_unless_all_visible(t)
     else:
         written = _rebuild_in_place(t, batch_size, progress)
     logger.info("Search index rebuilt with %s entries", written)
@@ -145,6 +146,25 @@ def _create_indexes(
         cursor.execute(f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
     for _, definition in indexes:
         cursor.execute(definition)
+
+
+def _vacuum_unless_all_visible(t: dict) -> None:
+    """Vacuum the swapped-in tables again if the vacuum before the swap left pages unmarked.
+
+    It marks a row visible to all only once no transaction older than the row's is running:
+    an edit that began before a batch was written and waited for the swap (the live tables
+    are locked against writes) kept that batch's pages unmarked. Now it has gone on, and
+    VACUUM skips the pages already marked, so this costs little when it runs at all.
+    """
+    tables = [t["entry"], t["facet"], t["total"]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relallvisible < relpages",
+            [tables],
+        )
+        unmarked = [row[0] for row in cursor.fetchall()]
+        if unmarked:
+            cursor.execute(f"VACUUM {', '.join(unmarked)}")
 
 
 def vacuum_search_index() -> bool:

@@ -660,7 +660,7 @@ def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index
         cursor.execute("DROP INDEX search_entry_title_words_keys")
         if index != "search_entry_words_keys":
             # Between indexes of a few pages the planner's choice is a toss-up that earlier
-            # tests' statistics decide (at a million entries a partial index is a 16th to
+            # tests' statistics decide (at a million entries a partial index is an 8th to
             # a 1,024th of the full one). What is tested is that the sample's conditions let
             # the planner read its stride's own index, and no other partial one: with the
             # full index gone (until the test's transaction rolls back), that is the only

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"  {done * 100 // total:3d} % done")
 
-        # On PostgreSQL the index is built aside and vacuumed before it is swapped in.
+        # On PostgreSQL, outside a transaction, the index is built aside and vacuumed
+        # before it is swapped in (inside one it is rebuilt in place, and not vacuumed).
         written = rebuild_search_index(batch_size=batch_size, progress=progress)
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {written} published records."))
