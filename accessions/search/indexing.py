@@ -151,31 +151,29 @@ def sample_levels_sql(pk: str) -> str:
 TITLE_VECTOR = "title_words.vector"
 
 
-def _entry_insert(t: dict, document: str, source: str, keys: str | None = None) -> str:
-    """INSERT of the entries of the records in `source`, the records table aliased r and
-    what follows it; on PostgreSQL their facet rows must be written first, for the keys,
+def _entry_insert(t: dict, document: str, rest: str, keys: str | None = None) -> str:
+    """INSERT of the entries of the records (aliased r) that `rest` (joins and a WHERE
+    clause) selects; on PostgreSQL their facet rows must be written first, for the keys,
     unless `keys` gives them."""
     postgresql = connection.vendor == "postgresql"
     if keys is None:
         keys = _keys_sql(t) if postgresql else "NULL"
     title = TITLE_VECTOR if postgresql else "NULL"
-    head = f"{t['record']} r "
-    if not source.startswith(head):
-        raise ValueError(f"the records must come first, as r: {source}")
+    source = f"{t['record']} r"
     if postgresql:
         # The title's vector is stored alone and weighted inside the document: computed once
         # in a lateral subquery that OFFSET 0 keeps the planner from inlining (inlined, it
         # ran twice, about 6 % of a rebuild's batch).
-        source = (
-            f"{head}CROSS JOIN LATERAL (SELECT to_tsvector('{PG_CONFIG}', r.title) AS vector "
-            f"OFFSET 0) title_words {source[len(head) :]}"
+        source += (
+            f" CROSS JOIN LATERAL (SELECT to_tsvector('{PG_CONFIG}', r.title) AS vector "
+            f"OFFSET 0) title_words"
         )
     return (
         f"INSERT INTO {t['entry']} "
         f"(record_id, date_start, date_end, sort_title, uploaded, document, title_document, "
         f"keys) "
         f"SELECT r.id, r.date_start, r.date_end, LOWER(r.title), r.original_upload_date, "
-        f"{document}, {title}, {keys} FROM {source}"
+        f"{document}, {title}, {keys} FROM {source} {rest}"
     )
 
 
@@ -185,7 +183,7 @@ def _entry_statements(t: dict, vendor: str, where: str) -> list[str]:
     ocr = _ocr_sql(t, vendor)
     published = _published(where)
     document = _document_sql(t) if vendor == "postgresql" else "NULL"
-    statements = [_entry_insert(t, document, f"{t['record']} r WHERE {published}")]
+    statements = [_entry_insert(t, document, f"WHERE {published}")]
     if vendor == "sqlite":
         statements.append(
             f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body, names, ocr) "
@@ -284,14 +282,13 @@ def _batch_statement(t: dict, where: str) -> str:
     )
     key = f"facet * {FACET_KEY_BASE} + value"
     keys = f"COALESCE(keyed.keys, '{{}}'::integer[]) || {sample_levels_sql('r.id')}"
-    source = f"{t['record']} r LEFT JOIN keyed ON keyed.entry_id = r.id WHERE {_published(where)}"
+    rest = f"LEFT JOIN keyed ON keyed.entry_id = r.id WHERE {_published(where)}"
     return (
         f"WITH facet_rows(entry_id, facet, value) AS MATERIALIZED ({rows}), "
         f"written AS (INSERT INTO {t['facet']} (entry_id, facet, value) "
         f"SELECT entry_id, facet, value FROM facet_rows), "
         f"keyed AS (SELECT entry_id, array_agg({key} ORDER BY {key}) AS keys "
-        f"FROM facet_rows GROUP BY entry_id) "
-        + _entry_insert(t, _document_sql(t), source, keys=keys)
+        f"FROM facet_rows GROUP BY entry_id) " + _entry_insert(t, _document_sql(t), rest, keys=keys)
     )
 
 
