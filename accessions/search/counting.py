@@ -180,7 +180,7 @@ def capped_counts(
             size = f"(SELECT COUNT(*) FROM sized_{number})"
             columns.append(f"CASE WHEN {on} THEN {size} END")
             counts = unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
-            ranked, ranked_params = _shown_json(counts, shown)
+            ranked, ranked_params = _shown_json(counts, shown, group.facets)
             columns.append(
                 f"CASE WHEN {on} AND {size} <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END"
             )
@@ -269,7 +269,7 @@ def capped_counts(
         column_params += [page.limit, page.offset]
     if main_read and facets:
         counts = unnested_key_counts("main_rows", "entry_keys", facets)
-        ranked, ranked_params = _shown_json(counts, shown)
+        ranked, ranked_params = _shown_json(counts, shown, facets)
         columns.append(f"CASE WHEN counted.main <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END")
         column_params += ranked_params
     sampled = []  # (name, filters left out) of the sources whose samples come back
@@ -332,10 +332,11 @@ def _finer_sample(name: str) -> str:
     )
 
 
-def _shown_json(counts: str, shown) -> tuple[str, list]:
+def _shown_json(counts: str, shown, facets) -> tuple[str, list]:
     """(SQL, parameters) of a JSON array of the rows to show of `counts` (facet, value,
-    count rows), ranked as top_counts ranks them; `shown` is (selected values, limit)."""
-    ranked, params = ranked_counts_sql(counts, *shown)
+    count rows of `facets`), ranked as top_counts ranks them; `shown` is (selected values,
+    limit)."""
+    ranked, params = ranked_counts_sql(counts, *shown, facets=facets)
     return (
         f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
         f"FROM ({ranked}) shown)",

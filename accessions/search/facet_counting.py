@@ -30,32 +30,66 @@ def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> li
         return cursor.fetchall()
 
 
-def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | None):
+# The facets whose values are the archive's own open-ended lists (thousands of subjects,
+# places and people at a million records); the others have a few dozen values at most.
+MANY_VALUED = frozenset(
+    {Facet.COLLECTION, Facet.SUBJECT, Facet.PLACE, Facet.PERSON, Facet.REPOSITORY, Facet.DONOR}
+)
+
+
+def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | None, facets=None):
     """(SQL, parameters) of the rows (facet, value, count, values in facet) to show of the
     (facet, value, count) rows of `counts`: the top `limit` values of each facet, the
     selected values, every decade, the scan count and the sample-size row. The database
     ranks them, so a facet with thousands of values costs no more to send than one with ten.
+    `facets`, when known, are those counted: with none of MANY_VALUED among them, every
+    value is ranked at once.
     """
-    keep = ["facet IN (%s, %s, %s)"]
-    keep_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
-    if limit is None:
-        keep.append("1 = 1")
-    else:
-        keep.append("position_in_facet <= %s")
-        keep_params.append(limit)
+    always = ["facet IN (%s, %s, %s)"]
+    always_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
     for facet, values in selected.items():
         for value in values:
-            keep.append("(facet = %s AND value = %s)")
-            keep_params += [facet, value]
+            always.append("(facet = %s AND value = %s)")
+            always_params += [facet, value]
+    if limit is None:
+        return (
+            'SELECT facet, value, "count" AS count, '
+            "COUNT(*) OVER (PARTITION BY facet) AS value_count "
+            f"FROM ({counts}) counts",
+            [],
+        )
+    if facets is not None and not MANY_VALUED.intersection(facets):
+        # A few dozen values: sorting them all costs less than tallying them first.
+        return (
+            "SELECT facet, value, count, value_count FROM ("
+            'SELECT facet, value, "count" AS count, '
+            'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
+            "AS position_in_facet, COUNT(*) OVER (PARTITION BY facet) AS value_count "
+            f"FROM ({counts}) counts) ranked "
+            f"WHERE position_in_facet <= %s OR {' OR '.join(always)}",
+            [limit, *always_params],
+        )
+    # Only values counted at least as often as the `limit`-th value of their facet can be
+    # among its top `limit`: the counts are first tallied by how often they occur (a few
+    # hundred rows where a facet has thousands of values once each), which tells each
+    # facet's lowest count worth ranking and its number of values; only the values at or
+    # above it are sorted. Ranking all 9,433 values of 6,359 entries took 10 ms; this, 5.
     sql = (
+        f"WITH counts AS MATERIALIZED ({counts}), "
+        'levels AS (SELECT facet, "count", COUNT(*) AS n FROM counts GROUP BY facet, "count"), '
+        "cut AS (SELECT facet, SUM(n) AS value_count, "
+        'MIN("count") FILTER (WHERE above < %s) AS lowest FROM ('
+        'SELECT facet, "count", n, COALESCE(SUM(n) OVER (PARTITION BY facet ORDER BY "count" '
+        "DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above FROM levels"
+        ") tallied GROUP BY facet) "
         "SELECT facet, value, count, value_count FROM ("
-        'SELECT facet, value, "count" AS count, '
+        'SELECT facet, value, "count" AS count, value_count, '
         'ROW_NUMBER() OVER (PARTITION BY facet ORDER BY "count" DESC, value) '
-        "AS position_in_facet, "
-        "COUNT(*) OVER (PARTITION BY facet) AS value_count "
-        f"FROM ({counts}) counts) ranked WHERE {' OR '.join(keep)}"
+        "AS position_in_facet "
+        f'FROM counts JOIN cut USING (facet) WHERE "count" >= lowest OR {" OR ".join(always)}'
+        f") ranked WHERE position_in_facet <= %s OR {' OR '.join(always)}"
     )
-    return sql, keep_params
+    return sql, [limit, *always_params, limit, *always_params]
 
 
 def top_kept_totals(facets, limit: int | None) -> list[tuple]:
@@ -118,30 +152,36 @@ def unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -
     over its rows that pass `where`."""
     # unnest() in the select list, not joined beside the rows: PostgreSQL then expands each
     # array in place instead of starting a function scan per row, which took most of the
-    # time of counting a few thousand entries' keys. Only the part of each array that can
-    # hold the facets' keys is expanded (see _keys_slice); a test of the keys' ranges is
-    # needed only when the facets leave gaps in that part.
+    # time of counting a few thousand entries' keys. Only the parts of each array that hold
+    # the facets' keys are expanded (see _keys_slices).
     runs = _facet_runs(facets)
-    kept = f" WHERE {_key_ranges(runs)}" if len(runs) > 1 else ""
     return (
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
-        f"COUNT(*) AS count FROM (SELECT unnest({_keys_slice(column, runs)}) AS k "
-        f"FROM {source} WHERE {where}) unnested{kept} GROUP BY k"
+        f"COUNT(*) AS count FROM (SELECT unnest({_keys_slices(column, runs)}) AS k "
+        f"FROM {source} WHERE {where}) unnested GROUP BY k"
     )
 
 
-def _keys_slice(column: str, runs) -> str:
-    """SQL of the part of each entry's keys (`column`) from the first facet of `runs` to the
-    last: every key of those facets, and of any facet between them.
+def _keys_slices(column: str, runs) -> str:
+    """SQL of the parts of each entry's keys (`column`) that hold the keys of the facets of
+    `runs`, one slice a run of adjacent facets, joined into one array.
 
     An entry's keys are stored in ascending order (indexing writes them so), and a facet's
     keys are a range of numbers (models.facet_key), so each facet's keys sit side by side;
     width_bucket finds where a range starts and ends by bisecting the array. Expanding
     only that part, not all twenty-odd keys an entry has, made counting one facet over a
     few thousand entries (a facet group's counts under the other filters) twice as fast.
+    Where the facets leave a gap (a facet counted in a group of its own), joining two
+    slices of an array costs less than testing every expanded key's range: counting the
+    keys of 6,359 entries (96,060 keys) took 22 ms instead of 28.
     """
-    first, last = runs[0][0] * FACET_KEY_BASE, (runs[-1][1] + 1) * FACET_KEY_BASE
-    return f"{column}[width_bucket({first - 1}, {column}) + 1 : width_bucket({last - 1}, {column})]"
+    slices = []
+    for first, last in runs:
+        start, end = first * FACET_KEY_BASE, (last + 1) * FACET_KEY_BASE
+        slices.append(
+            f"{column}[width_bucket({start - 1}, {column}) + 1 : width_bucket({end - 1}, {column})]"
+        )
+    return " || ".join(slices)
 
 
 def _facet_runs(facets) -> list[list[int]]:
@@ -153,14 +193,6 @@ def _facet_runs(facets) -> list[list[int]]:
         else:
             runs.append([number, number])
     return runs
-
-
-def _key_ranges(runs) -> str:
-    """SQL testing that a key `k` belongs to one of the runs of facets (_facet_runs)."""
-    return " OR ".join(
-        f"(k >= {first * FACET_KEY_BASE} AND k < {(last + 1) * FACET_KEY_BASE})"
-        for first, last in runs
-    )
 
 
 def _key_counts_sql(entries, facets) -> tuple[str, list]:

@@ -109,7 +109,7 @@ class SearchEntry(models.Model):
     # two large values read hundreds of thousands of index entries per request. Stored in
     # ascending order, from index 1 and without NULL elements, so that each facet's keys sit
     # side by side: counting one facet expands only its part of the array, found by
-    # bisecting it (facet_counting._keys_slice).
+    # bisecting it (facet_counting._keys_slices).
     keys = FacetKeysField(null=True)
 
     class Meta:

@@ -231,7 +231,7 @@ def keys_from_facet_rows() -> dict[int, list[int]]:
 
 def stored_keys() -> dict[int, list[int]]:
     """Each entry's keys in the order stored: ascending, which facet counting relies on
-    (facet_counting._keys_slice), so compared unsorted with keys_from_facet_rows."""
+    (facet_counting._keys_slices), so compared unsorted with keys_from_facet_rows."""
     return {pk: list(keys) for pk, keys in SearchEntry.objects.values_list("pk", "keys")}
 
 
@@ -255,7 +255,7 @@ def test_entry_keys_mirror_the_facet_rows_after_every_kind_of_change(admin_clien
     call_command("rebuild_search_index", stdout=StringIO())
     assert stored_keys() == keys_from_facet_rows()
     assert set(stored_keys()) == {records[1].pk, records[2].pk}
-    # Counting bisects the arrays from index 1 (facet_counting._keys_slice).
+    # Counting bisects the arrays from index 1 (facet_counting._keys_slices).
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*) FROM {SearchEntry._meta.db_table} WHERE array_lower(keys, 1) <> 1"
