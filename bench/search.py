@@ -674,6 +674,28 @@ def time_engine_only(mix, repeat: int) -> None:
     )
 
 
+def capture_statements(mix, path: str) -> None:
+    """Write every statement each query of the mix runs, with its values in place, to a
+    JSON file: bench/compare_statements.py times two such files against each other."""
+    captured = []
+    for name, queries in mix.items():
+        for query in queries:
+            run_search(QueryDict(query))  # warm: the statements below are a warm request's
+            statements = []
+
+            def keep(execute, sql, params, many, context, statements=statements):
+                composed = sql if params is None else connection.ops.compose_sql(sql, params)
+                statements.append(composed)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(keep):
+                run_search(QueryDict(query))
+            captured.append({"class": name, "query": query, "statements": statements})
+    Path(path).write_text(json.dumps(captured, indent=1))
+    total = sum(len(entry["statements"]) for entry in captured)
+    print(f"{total} statements of {len(captured)} queries written to {path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -691,6 +713,12 @@ def main():
         action="store_true",
         help="time only the engine (no pages, no naive search, no checks): for comparing two "
         "checkouts, run alternately, with the mean of each class",
+    )
+    parser.add_argument(
+        "--capture",
+        metavar="FILE",
+        help="only write the statements of each query of the mix to FILE (PostgreSQL), for "
+        "bench/compare_statements.py",
     )
     parser.add_argument(
         "--skip-checks",
@@ -746,6 +774,9 @@ def main():
         return
     if args.engine_only:
         time_engine_only(mix, args.repeat)
+        return
+    if args.capture:
+        capture_statements(mix, args.capture)
         return
     client = Client()
     for queries in mix.values():  # warm the caches once

@@ -470,6 +470,7 @@ def _fill_facets(
     groups = _groups()
     shared = _shared_facets(search_filter)
     querysets = []
+    counted_facets: set[Facet] = set()  # the facets the querysets count
     sampled_facets: set[int] = set()
     # (facets, filters left out) of the counts taken on the sample.
     sampled_parts: list[tuple[list[Facet], tuple[str, ...]]] = []
@@ -482,12 +483,14 @@ def _fill_facets(
             ranked_rows += counted
         else:
             querysets.append(facet_counting.facet_counts(search_filter.queryset_without(), shared))
+            counted_facets.update(shared)
     for param, facet, own in groups:
         if not active.intersection(own):
             continue
         if not active.difference(own):
             # Only this group's own filter is on, and its counts ignore it: the kept totals.
             querysets.append(facet_counting.kept_totals([facet]))
+            counted_facets.add(facet)
         elif param in sampled_groups:
             sampled_facets.add(facet.value)
             result.estimated_groups.add(param)
@@ -497,9 +500,11 @@ def _fill_facets(
         else:
             entries = search_filter.queryset_without(*own)
             querysets.append(facet_counting.facet_counts(entries, [facet]))
+            counted_facets.add(facet)
     if total_is_capped and not any(without == () for _, without in sampled_parts):
         sampled_parts.append(([], ()))
     for number, (facets, without) in enumerate(sampled_parts):
+        counted_facets.update(facets)
         querysets.append(
             estimates.estimated_counts(
                 search_filter,
@@ -520,7 +525,7 @@ def _fill_facets(
     if active:
         rows = [tuple(row) for row in ranked_rows]
         if combined is not None:
-            rows += facet_counting.top_counts(combined, selected, facet_limit)
+            rows += facet_counting.top_counts(combined, selected, facet_limit, counted_facets)
     else:
         rows = facet_counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:

@@ -19,12 +19,14 @@ from archive.database_routing import reading_connection
 SAMPLE_ROW = 0
 
 
-def top_counts(combined, selected: dict[int, set[int]], limit: int | None) -> list[tuple]:
+def top_counts(
+    combined, selected: dict[int, set[int]], limit: int | None, facets=None
+) -> list[tuple]:
     """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
-    from `combined`, the (SQL, parameters) of every count row (see union_all), plus the
-    selected values and every decade (see ranked_counts_sql)."""
+    from `combined`, the (SQL, parameters) of every count row (see union_all) of `facets`
+    (when known), plus the selected values and every decade (see ranked_counts_sql)."""
     sql, params = combined
-    ranked, ranked_params = ranked_counts_sql(sql, selected, limit)
+    ranked, ranked_params = ranked_counts_sql(sql, selected, limit, facets=facets)
     with reading_connection(SearchEntry).cursor() as cursor:
         cursor.execute(ranked, [*params, *ranked_params])
         return cursor.fetchall()
@@ -43,7 +45,7 @@ def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | N
     selected values, every decade, the scan count and the sample-size row. The database
     ranks them, so a facet with thousands of values costs no more to send than one with ten.
     `facets`, when known, are those counted: with none of MANY_VALUED among them, every
-    value is ranked at once.
+    value is ranked at once. No count may be NULL.
     """
     always = ["facet IN (%s, %s, %s)"]
     always_params = [Facet.DECADE.value, Facet.SCAN.value, SAMPLE_ROW]
@@ -77,7 +79,7 @@ def ranked_counts_sql(counts: str, selected: dict[int, set[int]], limit: int | N
     sql = (
         f"WITH counts AS MATERIALIZED ({counts}), "
         'levels AS (SELECT facet, "count", COUNT(*) AS n FROM counts GROUP BY facet, "count"), '
-        "cut AS (SELECT facet, SUM(n) AS value_count, "
+        "cut AS (SELECT facet, CAST(SUM(n) AS bigint) AS value_count, "
         'MIN("count") FILTER (WHERE above < %s) AS lowest FROM ('
         'SELECT facet, "count", n, COALESCE(SUM(n) OVER (PARTITION BY facet ORDER BY "count" '
         "DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above FROM levels"
@@ -96,8 +98,9 @@ def top_kept_totals(facets, limit: int | None) -> list[tuple]:
     """Rows (facet, value, count, values in facet) of the top `limit` kept totals of each
     facet (every decade and the scan count): what the unfiltered search page shows.
 
-    Each facet's top values are picked apart, so the database never ranks every value of
-    every facet at once (thousands of subjects and places) as the window in top_counts does.
+    Each facet's top values are read apart from the index of the kept totals, so the
+    database neither counts nor tallies the values of every facet (thousands of subjects
+    and places) as ranked_counts_sql does.
     """
     table = SearchFacetTotal._meta.db_table
     parts, params = [], []

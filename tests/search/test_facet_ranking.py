@@ -7,7 +7,7 @@ import random
 import pytest
 from django.db import connection
 
-from accessions.search.facet_counting import SAMPLE_ROW, ranked_counts_sql
+from accessions.search.facet_counting import SAMPLE_ROW, ranked_counts_sql, top_counts
 from accessions.search.models import Facet
 
 pytestmark = pytest.mark.django_db
@@ -66,16 +66,26 @@ def many_ties(seed: int):
 
 @pytest.mark.parametrize("limit", [1, 3, 10, 25, None])
 @pytest.mark.parametrize("seed", [1, 2])
-# Counts of facets with many values are cut before they are ranked; of others, not.
-@pytest.mark.parametrize("facets", [None, [Facet.PERSON], [Facet.LANGUAGE]])
+# Counts that hold a facet with many values are cut before they are ranked; counts of only
+# facets with few values are ranked whole. Either way must rank any counts alike, so the
+# rows below hold many-valued facets even where `facets` says they do not.
+@pytest.mark.parametrize("facets", [None, [Facet.LANGUAGE, Facet.PERSON], [Facet.LANGUAGE]])
 def test_ranked_counts_are_the_top_values_of_each_facet(limit, seed, facets):
     rows = many_ties(seed)
-    # A chosen value counted once stays listed, wherever it ranks.
+    # A chosen value counted once stays listed, wherever it ranks; one not counted at all,
+    # or of a facet with no counts, adds no row.
     rarest = min(
         (value for facet, value, count in rows if facet == Facet.PERSON.value and count == 1),
     )
-    selected = {Facet.PERSON.value: {rarest}, Facet.LANGUAGE.value: set()}
-    assert ranked(rows, selected, limit, facets) == expected(rows, selected, limit)
+    selected = {
+        Facet.PERSON.value: {rarest, 99999},
+        Facet.LANGUAGE.value: set(),
+        Facet.DONOR.value: {3},
+    }
+    shown = ranked(rows, selected, limit, facets)
+    assert shown == expected(rows, selected, limit)
+    # The number of values is an integer on both engines, as the page and the API need.
+    assert all(type(values) is int for *_, values in shown)
 
 
 def test_the_values_tied_at_the_last_place_go_by_value():
@@ -85,3 +95,29 @@ def test_the_values_tied_at_the_last_place_go_by_value():
     shown = ranked(rows, {}, 10, [Facet.PLACE])
     assert {value for _, value, _, _ in shown} == set(range(100, 110))
     assert {values for _, _, _, values in shown} == {61}
+
+
+@pytest.mark.parametrize(
+    "counts, shown",
+    [
+        # Exactly `limit` values above the fourth: only they are shown.
+        ([5, 5, 5, 4], [1, 2, 3]),
+        # One value above, then a tie across the cut: the tied go by value.
+        ([5, 4, 4, 4, 4], [1, 2, 3]),
+        # Fewer values than the page shows: all of them.
+        ([2, 1], [1, 2]),
+    ],
+)
+def test_the_cut_at_exactly_the_last_place(counts, shown):
+    rows = [(Facet.SUBJECT.value, value, count) for value, count in enumerate(counts, start=1)]
+    result = ranked(rows, {}, 3, [Facet.SUBJECT])
+    assert sorted(value for _, value, _, _ in result) == shown
+
+
+def test_counts_with_parameters_of_their_own_come_first():
+    """top_counts passes the counts' own parameters before the ranking's."""
+    rows = [(Facet.PERSON.value, value, value % 7 + 1) for value in range(1, 40)]
+    sql = f"SELECT * FROM ({counts_sql(rows)}) counted WHERE value >= %s"
+    result = {tuple(row) for row in top_counts((sql, [10]), {}, 5, [Facet.PERSON])}
+    kept = [row for row in rows if row[1] >= 10]
+    assert result == expected(kept, {}, 5)
