@@ -548,6 +548,22 @@ def test_the_stride_from_a_known_coarse_sample_is_the_one_the_database_picks():
             in_sql = dict(cursor.fetchall())
         assert {size: estimates.stride_for(size, hits) for size in sizes} == in_sql
         assert {size: stride_for(size, hits) for size in sizes} == in_sql
+    # The same from the finer sample (fine_may_widen), around its own thresholds.
+    fine = count_limits.FINE_STRIDE
+    sizes = sorted(
+        {0, 1, 40000}
+        | {
+            estimates.coarse_hits_for(stride, sampled_stride=fine) + step
+            for stride in (2, 16, 64, 256)
+            for step in (-1, 0, 1)
+        }
+    )
+    rows = ", ".join(["(%s)"] * len(sizes))
+    case = estimates._stride_case(count_limits.SAMPLE_HITS, sampled_stride=fine)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH sizes(c) AS (VALUES {rows}) SELECT c, {case} FROM sizes", sizes)
+        in_sql = dict(cursor.fetchall())
+    assert {size: estimates.stride_for(size, sampled_stride=fine) for size in sizes} == in_sql
 
 
 def test_a_group_counted_under_one_facet_value_alone_is_sized_by_its_kept_total(
@@ -743,3 +759,41 @@ def test_an_estimate_takes_its_stride_from_the_finer_sample_when_that_bounds_it_
     assert total(coarse_hits=6, finer=(1, 20)) == 40
     # A finer sample that bounds the count less closely changes nothing.
     assert total(coarse_hits=6, finer=(1, 9)) == 20
+
+
+@pytest.mark.parametrize(
+    "fours, coarse_hits, share, expected",
+    [
+        # 6 coarse matches give a stride of 2, but 6 + 2·sqrt(6) would give 4 (the thresholds
+        # are 6 and 8): the finer sample of every second pk is read. Its 12 matches bound
+        # the count at 12 - 2·sqrt(12) = 5 times 2, which expects SAMPLE_HITS (2) at a
+        # stride of 4: the estimate is the 12 multiples of 4 times 4.
+        (12, 6, 1, 48),
+        # 10 finer matches bound it at 3.7 times 2, too few for a stride of 4: it stays 2,
+        # and the estimate is the 10 even pks times 2.
+        (10, 6, 1, 20),
+        # 2 coarse matches give a stride of 1, and so would 2 + 2·sqrt(2): no finer sample;
+        # every match is counted (the odd ones too).
+        (12, 2, 1, 22),
+        # A finer sample that holds more than a FINE_SAMPLE_SHARE-th of the entries of the
+        # sample it may halve is not read: the stride stays 2.
+        (12, 6, 4, 24),
+    ],
+)
+def test_an_estimate_between_two_strides_lets_the_finer_sample_choose(
+    monkeypatch, small_limits, fours, coarse_hits, share, expected
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL hands the samples' sizes to the estimates")
+    monkeypatch.setattr(count_limits, "FINE_STRIDE", 2)
+    monkeypatch.setattr(count_limits, "FINE_SAMPLE_SHARE", share)
+    # Multiples of 4 (in every sample) and 10 odd pks (only in the whole).
+    place([BASE + 4 * n for n in range(fours)] + [BASE + 2 * n + 1 for n in range(10)])
+    search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    sql, params = estimates.estimated_counts(
+        search_filter, [], (), 0, total=True, coarse_hits=coarse_hits
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert cursor.fetchone()[2] == expected
