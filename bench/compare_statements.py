@@ -16,24 +16,16 @@ Python around it is not timed: time it with `bench/search.py --engine-only`).
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
-os.environ.setdefault("DJANGO_DEBUG", "0")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-
-import django  # noqa: E402
-
-django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django.db import connection  # noqa: E402
 
+# Importing bench.search sets Django up as every bench script does.
 from bench.search import SESSION_SETTINGS  # noqa: E402
 
 

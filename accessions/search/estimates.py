@@ -104,32 +104,28 @@ def estimated_counts(
     (see fine_may_widen).
     """
     ctes, params = [], []
-    if coarse_hits is not None and finer is None and fine_may_widen(coarse_hits, hits):
-        # The finer sample chooses the stride, never below the coarse one's.
-        fine_sql, fine_params = coarse_sample(search_filter, without, limits.FINE_STRIDE)
-        name = f"stride_{number}"
-        stride = f"(SELECT s FROM {name})"
-        fine_case = _stride_case(hits or limits.SAMPLE_HITS, sampled_stride=limits.FINE_STRIDE)
-        ctes.append(
-            f"{name} AS MATERIALIZED (SELECT GREATEST({stride_for(coarse_hits, hits)}, "
-            f"{fine_case}) AS s FROM (SELECT COUNT(*) AS c FROM ({fine_sql}) fine) fine_count)"
-        )
-        params += fine_params
-    elif coarse_hits is not None:
+    if coarse_hits is not None and (finer is not None or not fine_may_widen(coarse_hits, hits)):
         stride = stride_for(coarse_hits, hits)
         if finer is not None:
             sampled_stride, sampled = finer
             stride = max(stride, stride_for(sampled, hits, sampled_stride=sampled_stride))
         stride = str(stride)
     else:
-        coarse_sql, coarse_params = coarse_sample(search_filter, without)
+        # Chosen in the statement from a sample's matches: the coarse sample's, or, when the
+        # count read it and it leaves the stride in doubt, the finer one's, never below the
+        # stride the coarse one gives.
+        sampled_stride = limits.COARSE_STRIDE if coarse_hits is None else limits.FINE_STRIDE
+        sample_sql, sample_params = coarse_sample(search_filter, without, sampled_stride)
+        case = _stride_case(hits or limits.SAMPLE_HITS, sampled_stride=sampled_stride)
+        if coarse_hits is not None:
+            case = f"GREATEST({stride_for(coarse_hits, hits)}, {case})"
         name = f"stride_{number}"
         stride = f"(SELECT s FROM {name})"
         ctes.append(
-            f"{name} AS MATERIALIZED (SELECT {_stride_case(hits or limits.SAMPLE_HITS)} AS s FROM "
-            f"(SELECT COUNT(*) AS c FROM ({coarse_sql}) coarse) coarse_count)"
+            f"{name} AS MATERIALIZED (SELECT {case} AS s FROM "
+            f"(SELECT COUNT(*) AS c FROM ({sample_sql}) sample) sample_count)"
         )
-        params += coarse_params
+        params += sample_params
     total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
     parts = []
     if connection.vendor == "postgresql":
