@@ -65,6 +65,27 @@ engine-deps:
 	  else echo "redis-server not found and not installable here: the Redis tests will be skipped."; fi; }
 test: engine-deps
 
+# The search's facet-count aggregate (postgresql/archive_facets), built against the local
+# PostgreSQL server and installed into it; `migrate` then creates it in the database. The
+# tests on PostgreSQL use it (and skip its own tests where it is missing, outside CI).
+.PHONY: pg-extension
+pg-extension:
+	@major=$$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1); \
+	pg_config=/usr/lib/postgresql/$$major/bin/pg_config; \
+	if [ -z "$$major" ]; then \
+	  echo "No local PostgreSQL server: the facet aggregate is not built."; exit 0; fi; \
+	if [ ! -f "$$($$pg_config --pgxs 2>/dev/null)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+	      postgresql-server-dev-$$major; \
+	  else echo "postgresql-server-dev-$$major is missing: the facet aggregate is not built."; \
+	    exit 0; fi; fi; \
+	if [ -w "$$($$pg_config --pkglibdir)" ]; then \
+	  $(MAKE) --no-print-directory -s -C postgresql/archive_facets PG_CONFIG=$$pg_config install; \
+	else echo "PostgreSQL's folders are not writable here: run 'sudo make pg-extension'."; fi
+test: pg-extension
+
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 

@@ -214,6 +214,9 @@ LOGIN_URL = "admin:login"
 # Staff lists count their rows exactly up to this many; past it PostgreSQL's planner estimates
 # the count ("about 920,000 records"), where an exact one reads every row.
 ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ARCHIVE_ADMIN_EXACT_COUNT_LIMIT", "10000"))
+# The search counts facet values with the archive_facets extension's aggregate where the
+# database has it (accessions/search/key_tally.py); "off" keeps to plain SQL.
+SEARCH_KEY_TALLY = os.environ.get("ARCHIVE_SEARCH_KEY_TALLY", "auto")
 
 # Mail goes through SMTP when EMAIL_HOST is set; in development it is printed to the console.
 if os.environ.get("EMAIL_HOST"):

@@ -6,14 +6,18 @@ the online backup API copies the database, and the export reads the copy.
 """
 
 import os
+import re
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
+
+from accessions.search import key_tally
 
 SNAPSHOT_ALIAS = "backup_snapshot"
 DUMP_NAMES = {"postgresql": "database/archive.pgdump", "sqlite": "database/archive.sqlite3"}
@@ -40,12 +44,21 @@ def postgres_environment(settings_dict: dict) -> dict:
     return {**os.environ, **{key: str(value) for key, value in values.items() if value}}
 
 
-def _run(command: list[str], env: dict) -> None:
+def _run(command: list[str], env: dict) -> str:
     finished = subprocess.run(command, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         raise RestoreFailed(
             f"{command[0]} failed (exit {finished.returncode}): {finished.stderr.strip()}"
         )
+    return finished.stdout
+
+
+def _without_our_extension(contents: str) -> str:
+    """pg_restore's list of a dump's contents without the search's facet aggregate (the
+    extension and its comment): the server restored to may lack it, and the restore would
+    fail on it. It is created after, where the server has it (key_tally.install)."""
+    ours = re.compile(rf"\bEXTENSION (- )?{key_tally.EXTENSION}\b")
+    return "".join(line for line in contents.splitlines(keepends=True) if not ours.search(line))
 
 
 @contextmanager
@@ -102,16 +115,24 @@ def restore_database(dump_path: Path) -> None:
     if connection.vendor == "postgresql":
         # pg_restore drops and makes the tables: no session of ours may hold them meanwhile.
         connection.close()
-        _run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
-            + [
-                "--single-transaction",
-                "--exit-on-error",
-                f"--dbname={connection.settings_dict['NAME']}",
-            ]
-            + [str(dump_path)],
-            postgres_environment(connection.settings_dict),
-        )
+        env = postgres_environment(connection.settings_dict)
+        with tempfile.NamedTemporaryFile("w", suffix=".list") as listing:
+            listing.write(
+                _without_our_extension(_run(["pg_restore", "--list", str(dump_path)], env))
+            )
+            listing.flush()
+            _run(
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
+                + [
+                    "--single-transaction",
+                    "--exit-on-error",
+                    f"--use-list={listing.name}",
+                    f"--dbname={connection.settings_dict['NAME']}",
+                ]
+                + [str(dump_path)],
+                env,
+            )
+        key_tally.install(using=DEFAULT_DB_ALIAS)
         return
     connection.ensure_connection()
     source = sqlite3.connect(f"file:{dump_path}?mode=ro", uri=True)

@@ -5,6 +5,7 @@ kept per-value totals that answer a search without filters.
 from django.db import connection
 from django.db.models import Count, F
 
+from accessions.search import key_tally
 from accessions.search.indexing import ENTRIES_TOTAL
 from accessions.search.models import (
     FACET_KEY_BASE,
@@ -158,10 +159,27 @@ def unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -
     # time of counting a few thousand entries' keys. Only the parts of each array that hold
     # the facets' keys are expanded (see _keys_slices).
     runs = _facet_runs(facets)
+    if key_tally.in_use(reading_connection(SearchEntry)):
+        return _tallied_key_counts(source, column, runs, where)
     return (
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
         f"COUNT(*) AS count FROM (SELECT unnest({_keys_slices(column, runs)}) AS k "
         f"FROM {source} WHERE {where}) unnested GROUP BY k"
+    )
+
+
+def _tallied_key_counts(source: str, column: str, runs, where: str) -> str:
+    """unnested_key_counts through the extension's aggregate (key_tally): one value per
+    distinct key, key * 2^32 + count, unpacked into the same rows and types."""
+    ranges = ", ".join(
+        f"{first * FACET_KEY_BASE}, {(last + 1) * FACET_KEY_BASE}" for first, last in runs
+    )
+    key = "(tallied >> 32)"
+    return (
+        f"SELECT CAST({key} / {FACET_KEY_BASE} AS integer) AS facet, "
+        f"CAST(MOD({key}, {FACET_KEY_BASE}) AS integer) AS value, "
+        f"tallied & 4294967295 AS count FROM unnest((SELECT archive_key_tally({column}, "
+        f"ARRAY[{ranges}]) FROM {source} WHERE {where})) tallied"
     )
 
 

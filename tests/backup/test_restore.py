@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from accessions.backup.database import RestoreFailed, holds_records
+from accessions.backup.database import RestoreFailed, _without_our_extension, holds_records
 from accessions.catalogue.models import Record
 from accessions.scans.ingest import ingest_scan
 from accessions.scans.models import Scan
@@ -171,3 +171,27 @@ def test_derivatives_are_remade_in_the_background_by_the_task_queue(bag, elsewhe
         scan.refresh_from_db()
         assert scan.derivative_status == Scan.DerivativeStatus.DONE
         assert scan_storage().exists(scan.pages.get().web_image)
+
+
+def test_the_search_extension_is_left_out_of_a_postgresql_restore_and_made_after():
+    # A dump made where the facet aggregate's extension is installed names it; a server
+    # restored to may not have it, so pg_restore's list leaves it out (and nothing else),
+    # and the restore creates it after where the server has it.
+    listing = (
+        "; Selected TOC Entries:\n"
+        ";\n"
+        "2; 3079 17273 EXTENSION - archive_facets \n"
+        "3344; 0 0 COMMENT - EXTENSION archive_facets \n"
+        "3; 3079 16390 EXTENSION - unaccent \n"
+        "3345; 0 0 COMMENT - EXTENSION unaccent \n"
+        "228; 1259 16520 TABLE public accessions_archive_facets_notes postgres\n"
+    )
+    kept = _without_our_extension(listing)
+    assert "archive_facets " not in kept.replace("archive_facets_notes", "")
+    assert kept.splitlines() == [
+        "; Selected TOC Entries:",
+        ";",
+        "3; 3079 16390 EXTENSION - unaccent ",
+        "3345; 0 0 COMMENT - EXTENSION unaccent ",
+        "228; 1259 16520 TABLE public accessions_archive_facets_notes postgres",
+    ]

@@ -1,5 +1,6 @@
 """Facet counting over the keys on the entries' rows (PostgreSQL): each count reads only the
-part of an entry's keys its facets can be in, and must count what the facet rows say."""
+part of an entry's keys its facets can be in, and must count what the facet rows say, in
+plain SQL and through the archive_facets extension's aggregate (key_tally)."""
 
 from collections import Counter
 
@@ -8,14 +9,28 @@ from django.db import connection
 
 from accessions.models import Collection, Language, Place, Subject
 from accessions.scans.ingest import ingest_scan
+from accessions.search import key_tally
 from accessions.search.facet_counting import unnested_key_counts
 from accessions.search.models import Facet, SearchEntry, SearchFacet
+from tests.engines import engine_unavailable
 from tests.scan_files import image_bytes, upload
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="entries keep keys on PostgreSQL"),
 ]
+
+
+@pytest.fixture(params=["plain SQL", "aggregate"])
+def counting_way(request, settings):
+    """Each test here runs once per way of counting."""
+    if request.param == "plain SQL":
+        settings.SEARCH_KEY_TALLY = "off"
+    elif not key_tally.is_installed(connection):
+        engine_unavailable(
+            "The archive_facets extension is not installed in PostgreSQL (make pg-extension)."
+        )
+    return request.param
 
 
 def counted(facets) -> Counter:
@@ -44,7 +59,7 @@ def from_facet_rows(facets) -> Counter:
     ],
     ids=lambda facets: "+".join(facet.name.lower() for facet in facets),
 )
-def test_counts_from_the_keys_equal_the_facet_rows(make_record, settings, facets):
+def test_counts_from_the_keys_equal_the_facet_rows(make_record, settings, facets, counting_way):
     settings.TESSERACT_COMMAND = ""  # no OCR: only the scan's presence counts here
     europe = Place.objects.create(name="Counting Europe")
     paris = Place.objects.create(name="Counting Paris", parent=europe)
@@ -66,4 +81,7 @@ def test_counts_from_the_keys_equal_the_facet_rows(make_record, settings, facets
     make_record(status="draft", title="Draft telegram", subjects=subjects)
     expected = from_facet_rows(facets)
     assert expected  # every case counts something
+    assert ("archive_key_tally" in unnested_key_counts("t", "keys", facets)) == (
+        counting_way == "aggregate"
+    )
     assert counted(facets) == expected

@@ -1,0 +1,155 @@
+"""The archive_facets extension's aggregate (postgresql/archive_facets), which counts the facet
+keys of a search's matches in C: what it counts, what it refuses, that migrate creates it,
+and that a search's counts are the same through it as in plain SQL, exact and estimated.
+
+PostgreSQL only; where the extension is not installed these tests skip (fail in CI)."""
+
+import random
+from collections import Counter
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.http import QueryDict
+
+from accessions.search import key_tally
+from accessions.search.engine import run_search
+from tests.engines import engine_unavailable
+from tests.search.test_estimates import languages, place, small_limits  # noqa: F401
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="an extension of PostgreSQL"),
+]
+
+
+@pytest.fixture(autouse=True)
+def installed():
+    if not key_tally.is_installed(connection):
+        engine_unavailable(
+            "The archive_facets extension is not installed in PostgreSQL (make pg-extension)."
+        )
+
+
+def tally(rows, ranges) -> Counter:
+    """{key: count} the aggregate gives over `rows` (arrays of keys, or None)."""
+    values = ", ".join("(%s::integer[])" for _ in rows) or "(NULL::integer[])"
+    where = "" if rows else " WHERE FALSE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tallied >> 32, tallied & 4294967295 FROM unnest(("
+            f"SELECT archive_key_tally(keys, %s) FROM (VALUES {values}) t(keys){where})) tallied",
+            [ranges, *rows],
+        )
+        found = cursor.fetchall()
+    counts = Counter(dict(found))
+    assert len(counts) == len(found), "one element per distinct key"
+    return counts
+
+
+def expected(rows, ranges) -> Counter:
+    pairs = list(zip(ranges[::2], ranges[1::2], strict=True))
+    return Counter(
+        key
+        for keys in rows
+        if keys is not None
+        for key in keys
+        if any(low <= key < high for low, high in pairs)
+    )
+
+
+def test_it_counts_the_keys_within_the_ranges_only():
+    rows = [[5, 10, 19, 20, 35], [10, 10, 29, 30], None, [], [0, 39, 40]]
+    ranges = [10, 20, 30, 40]  # each from its first key up to, not including, its last
+    assert tally(rows, ranges) == Counter({10: 3, 19: 1, 30: 1, 35: 1, 39: 1})
+
+
+def test_many_distinct_keys_against_a_count_in_python():
+    # Thousands of distinct keys make its table grow several times; keys near 2^31.
+    generator = random.Random(27)
+    top = 2**31 - 1
+    rows = [
+        [generator.choice([generator.randrange(0, 5000), generator.randrange(top - 3000, top)])]
+        * generator.randrange(1, 3)
+        + sorted(generator.randrange(0, 20_000) for _ in range(generator.randrange(0, 25)))
+        for _ in range(800)
+    ]
+    ranges = [0, 2000, 4000, 12_000, top - 2000, top]
+    result = tally(rows, ranges)
+    assert len(result) > 4000
+    assert result == expected(rows, ranges)
+
+
+def test_no_rows_and_no_ranges_give_nothing():
+    assert tally([], [0, 100]) == Counter()
+    assert tally([[1, 2, 3]], []) == Counter()
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        ([1, 2, 3], "must come in pairs"),
+        ([-5, 10], "never negative"),
+        (None, "may not be NULL"),
+    ],
+)
+def test_bad_ranges_are_refused_with_a_clear_error(ranges, message):
+    with pytest.raises(DataError, match=message), transaction.atomic():
+        tally([[1, 2]], ranges)
+
+
+def test_keys_holding_null_are_refused():
+    with pytest.raises(DataError, match="without NULLs"), transaction.atomic():
+        tally([[1, None]], [0, 10])
+
+
+def test_migrate_creates_the_extension_where_the_server_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION archive_facets")
+    assert not key_tally.is_installed(connection)
+    key_tally.install(using=connection.alias)
+    assert key_tally.is_installed(connection)
+    key_tally.install(using=connection.alias)  # again: nothing to do, no error
+    assert key_tally.is_installed(connection)
+
+
+def shown(result) -> tuple:
+    """Everything a search page shows of its counts."""
+    return (
+        result.total,
+        result.estimated,
+        sorted(result.estimated_groups),
+        [
+            (group.param, group.value_count, [(v.value, v.count, v.selected) for v in group.values])
+            for group in result.facets
+        ],
+        [(v.value, v.count, v.selected) for v in result.decades],
+        None
+        if result.with_scans is None
+        else (result.with_scans.count, result.with_scans.selected),
+    )
+
+
+@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=satellite",
+        "q=cable",
+        "q=cable&language=en",
+        "language=fr",
+        "q=satellite&language=fr&language=en",
+        "q=satellite+-cable",
+        "date_from=1960&date_to=1969&language=en",
+    ],
+)
+def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(settings, query):
+    # Past the small limits some of these counts are estimated from samples, some exact.
+    english, french = languages()
+    place(range(4096 * 30, 4096 * 30 + 40), title="Satellite cable", language=english)
+    place(range(4096 * 31, 4096 * 31 + 24), title="Satellite note", language=french)
+    place(range(4096 * 32, 4096 * 32 + 6), title="Cable", status="draft", language=french)
+    through_aggregate = run_search(QueryDict(query))
+    settings.SEARCH_KEY_TALLY = "off"
+    in_plain_sql = run_search(QueryDict(query))
+    assert through_aggregate.is_valid and through_aggregate.total > 0
+    assert shown(through_aggregate) == shown(in_plain_sql)
