@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import F
 
 from accessions.search import count_limits as limits
-from accessions.search.facet_counting import ranked_counts_sql, unnested_key_counts
+from accessions.search.facet_counting import shown_key_counts_json
 from accessions.search.indexing import FTS_TABLE
 from accessions.search.models import SearchEntry
 from accessions.search.relevance import CANDIDATE_ORDER
@@ -179,8 +179,9 @@ def capped_counts(
             params.extend([*rows_params, cap])
             size = f"(SELECT COUNT(*) FROM sized_{number})"
             columns.append(f"CASE WHEN {on} THEN {size} END")
-            counts = unnested_key_counts(f"sized_{number}", "entry_keys", group.facets)
-            ranked, ranked_params = _shown_json(counts, shown, group.facets)
+            ranked, ranked_params = shown_key_counts_json(
+                f"sized_{number}", "entry_keys", group.facets, shown
+            )
             columns.append(
                 f"CASE WHEN {on} AND {size} <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END"
             )
@@ -268,8 +269,7 @@ def capped_counts(
         )
         column_params += [page.limit, page.offset]
     if main_read and facets:
-        counts = unnested_key_counts("main_rows", "entry_keys", facets)
-        ranked, ranked_params = _shown_json(counts, shown, facets)
+        ranked, ranked_params = shown_key_counts_json("main_rows", "entry_keys", facets, shown)
         columns.append(f"CASE WHEN counted.main <= {limits.EXACT_COUNT_LIMIT} THEN {ranked} END")
         column_params += ranked_params
     sampled = []  # (name, filters left out) of the sources whose samples come back
@@ -329,18 +329,6 @@ def _finer_sample(name: str) -> str:
     return (
         f"CASE WHEN {hits} >= {limits.FINE_FROM} AND {hits} < {limits.SURELY_PAST_HITS} "
         f"THEN {finest} END"
-    )
-
-
-def _shown_json(counts: str, shown, facets) -> tuple[str, list]:
-    """(SQL, parameters) of a JSON array of the rows to show of `counts` (facet, value,
-    count rows of `facets`), ranked as top_counts ranks them; `shown` is (selected values,
-    limit)."""
-    ranked, params = ranked_counts_sql(counts, *shown, facets=facets)
-    return (
-        f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
-        f"FROM ({ranked}) shown)",
-        params,
     )
 
 

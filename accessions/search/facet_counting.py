@@ -168,12 +168,47 @@ def unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -
     )
 
 
+def shown_key_counts_json(source: str, column: str, facets, shown) -> tuple[str, list]:
+    """(SQL, parameters) of a JSON array of the rows (facet, value, count, values in facet)
+    to show of the facets' counts over the rows of `source` (as unnested_key_counts counts
+    them), ranked as top_counts ranks them; `shown` is (selected values, limit)."""
+    selected, limit = shown
+    if not key_tally.in_use(reading_connection(SearchEntry)):
+        ranked, params = ranked_counts_sql(
+            unnested_key_counts(source, column, facets), selected, limit, facets=facets
+        )
+        return (
+            f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
+            f"FROM ({ranked}) shown)",
+            params,
+        )
+    # The extension ranks them too: a rare word's 8,000 counted values need not become rows.
+    always = [
+        int(facet) * FACET_KEY_BASE + value
+        for facet, values in selected.items()
+        for value in values
+    ]
+    whole = [Facet.DECADE.value, Facet.SCAN.value]
+    return (
+        "(SELECT json_agg(json_build_array(r[i][1], r[i][2], r[i][3], r[i][4])) FROM ("
+        f"SELECT archive_key_shown({column}, ARRAY[{_ranges(_facet_runs(facets))}], "
+        f"{FACET_KEY_BASE}, %s, ARRAY[{whole[0]}, {whole[1]}], %s::integer[]) AS r "
+        f"FROM {source}) shown, generate_subscripts(shown.r, 1) i)",
+        [-1 if limit is None else limit, always],
+    )
+
+
+def _ranges(runs) -> str:
+    """The half-open ranges of keys of each run of facets, as the extension takes them."""
+    return ", ".join(
+        f"{first * FACET_KEY_BASE}, {(last + 1) * FACET_KEY_BASE}" for first, last in runs
+    )
+
+
 def _tallied_key_counts(source: str, column: str, runs, where: str) -> str:
     """unnested_key_counts through the extension's aggregate (key_tally): one value per
     distinct key, key * 2^32 + count, unpacked into the same rows and types."""
-    ranges = ", ".join(
-        f"{first * FACET_KEY_BASE}, {(last + 1) * FACET_KEY_BASE}" for first, last in runs
-    )
+    ranges = _ranges(runs)
     key = "(tallied >> 32)"
     return (
         f"SELECT CAST({key} / {FACET_KEY_BASE} AS integer) AS facet, "

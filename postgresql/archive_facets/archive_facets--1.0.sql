@@ -16,3 +16,22 @@ CREATE AGGREGATE archive_key_tally(integer[], integer[]) (
     STYPE = internal,
     FINALFUNC = archive_key_tally_final
 );
+
+CREATE FUNCTION archive_key_shown_step(internal, integer[], integer[], integer, integer, integer[], integer[])
+RETURNS internal AS 'MODULE_PATHNAME', 'archive_key_shown_step'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION archive_key_shown_final(internal)
+RETURNS integer[] AS 'MODULE_PATHNAME', 'archive_key_shown_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- archive_key_shown(keys, ranges, base, shown, whole, always): what a search page shows of
+-- the counts archive_key_tally makes, as rows of a two-dimensional array, (facet, value,
+-- count, values in facet) each: per facet (key / base) its `shown` most counted values
+-- (ties: the lower value first; every value when `shown` is negative), every value of the
+-- facets in `whole`, and the keys in `always` that were counted.
+CREATE AGGREGATE archive_key_shown(integer[], integer[], integer, integer, integer[], integer[]) (
+    SFUNC = archive_key_shown_step,
+    STYPE = internal,
+    FINALFUNC = archive_key_shown_final
+);

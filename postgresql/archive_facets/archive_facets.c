@@ -18,6 +18,8 @@ PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(archive_key_tally_step);
 PG_FUNCTION_INFO_V1(archive_key_tally_final);
+PG_FUNCTION_INFO_V1(archive_key_shown_step);
+PG_FUNCTION_INFO_V1(archive_key_shown_final);
 
 /* Facet keys are never negative: -1 marks an unused slot. */
 #define EMPTY_KEY (-1)
@@ -32,6 +34,13 @@ typedef struct KeyTally
 	int			nranges;
 	int32	   *ranges;			/* lo, hi of each half-open range of keys counted */
 	MemoryContext context;		/* the aggregate's, which outlives each row */
+	/* archive_key_shown only: what to show of the counts (see its final function) */
+	int32		base;			/* a key is facet * base + value */
+	int32		shown;			/* values shown per facet; negative: all */
+	int			nwhole;
+	int32	   *whole;			/* facets shown whole */
+	int			nalways;
+	int32	   *always;			/* keys always shown when counted */
 } KeyTally;
 
 static void
@@ -118,28 +127,13 @@ tally_start(ArrayType *ranges, MemoryContext context)
 	return tally;
 }
 
-Datum
-archive_key_tally_step(PG_FUNCTION_ARGS)
+/* Counts one entry's keys that fall in the ranges. */
+static void
+tally_row(KeyTally *tally, ArrayType *keys)
 {
-	MemoryContext context;
-	KeyTally   *tally;
-	ArrayType  *keys;
 	int32	   *key;
 	int			n;
 
-	if (!AggCheckCallContext(fcinfo, &context))
-		elog(ERROR, "archive_key_tally_step called outside an aggregate");
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("archive_key_tally: the ranges may not be NULL")));
-	tally = PG_ARGISNULL(0) ? NULL : (KeyTally *) PG_GETARG_POINTER(0);
-	if (tally == NULL)
-		tally = tally_start(PG_GETARG_ARRAYTYPE_P(2), context);
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(tally);	/* an entry without keys counts nowhere */
-
-	keys = PG_GETARG_ARRAYTYPE_P(1);
 	if (ARR_ELEMTYPE(keys) != INT4OID || ARR_HASNULL(keys))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -157,6 +151,34 @@ archive_key_tally_step(PG_FUNCTION_ARGS)
 			}
 		}
 	}
+}
+
+/* The state of either aggregate for this row: made at the first row, from the ranges. */
+static KeyTally *
+tally_state(FunctionCallInfo fcinfo, bool *first)
+{
+	MemoryContext context;
+
+	if (!AggCheckCallContext(fcinfo, &context))
+		elog(ERROR, "archive_key_tally called outside an aggregate");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("archive_key_tally: the ranges may not be NULL")));
+	*first = PG_ARGISNULL(0);
+	if (!*first)
+		return (KeyTally *) PG_GETARG_POINTER(0);
+	return tally_start(PG_GETARG_ARRAYTYPE_P(2), context);
+}
+
+Datum
+archive_key_tally_step(PG_FUNCTION_ARGS)
+{
+	bool		first;
+	KeyTally   *tally = tally_state(fcinfo, &first);
+
+	if (!PG_ARGISNULL(1))		/* an entry without keys counts nowhere */
+		tally_row(tally, PG_GETARG_ARRAYTYPE_P(1));
 	PG_RETURN_POINTER(tally);
 }
 
@@ -175,4 +197,141 @@ archive_key_tally_final(PG_FUNCTION_ARGS)
 			packed[n++] = Int64GetDatum(((int64) tally->keys[i] << 32) | (uint32) tally->counts[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(packed, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
+}
+
+/* A copy, in the aggregate's context, of an integer array argument without NULLs. */
+static int32 *
+copied_integers(ArrayType *array, MemoryContext context, const char *what, int *n)
+{
+	int32	   *copy;
+
+	if (ARR_ELEMTYPE(array) != INT4OID || ARR_NDIM(array) > 1 || ARR_HASNULL(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("archive_key_shown: %s must be a one-dimensional integer array without NULLs",
+						what)));
+	*n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	copy = MemoryContextAlloc(context, Max(*n, 1) * sizeof(int32));
+	memcpy(copy, ARR_DATA_PTR(array), *n * sizeof(int32));
+	return copy;
+}
+
+/*
+ * archive_key_shown(keys, ranges, base, shown, whole, always): the counts as
+ * archive_key_tally counts them, but only the rows a search page shows, ranked here rather
+ * than in SQL: for each facet (key / base) its `shown` most counted values (ties: the lower
+ * value first; all of them when `shown` is negative), every value of the facets in `whole`,
+ * and the keys in `always` (the values a visitor chose) when counted.
+ */
+Datum
+archive_key_shown_step(PG_FUNCTION_ARGS)
+{
+	bool		first;
+	KeyTally   *tally = tally_state(fcinfo, &first);
+
+	if (first)
+	{
+		if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("archive_key_shown: base, shown, whole and always may not be NULL")));
+		tally->base = PG_GETARG_INT32(3);
+		if (tally->base <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("archive_key_shown: the base must be positive")));
+		tally->shown = PG_GETARG_INT32(4);
+		tally->whole = copied_integers(PG_GETARG_ARRAYTYPE_P(5), tally->context, "whole",
+									   &tally->nwhole);
+		tally->always = copied_integers(PG_GETARG_ARRAYTYPE_P(6), tally->context, "always",
+										&tally->nalways);
+	}
+	if (!PG_ARGISNULL(1))
+		tally_row(tally, PG_GETARG_ARRAYTYPE_P(1));
+	PG_RETURN_POINTER(tally);
+}
+
+typedef struct Counted
+{
+	int32		facet;
+	int32		key;
+	int32		count;
+} Counted;
+
+/* By facet, then the most counted first, then the lower key (the lower value) first. */
+static int
+counted_order(const void *a, const void *b)
+{
+	const Counted *x = a;
+	const Counted *y = b;
+
+	if (x->facet != y->facet)
+		return x->facet < y->facet ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return 0;
+}
+
+static bool
+holds(const int32 *values, int n, int32 value)
+{
+	for (int i = 0; i < n; i++)
+		if (values[i] == value)
+			return true;
+	return false;
+}
+
+/* A two-dimensional integer array, one row (facet, value, count, values in facet) each. */
+Datum
+archive_key_shown_final(PG_FUNCTION_ARGS)
+{
+	KeyTally   *tally = PG_ARGISNULL(0) ? NULL : (KeyTally *) PG_GETARG_POINTER(0);
+	Counted    *counted;
+	Datum	   *rows;
+	uint32		n = 0;
+	uint32		nrows = 0;
+	int			dims[2];
+	int			lbs[2] = {1, 1};
+
+	if (tally == NULL || tally->used == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT4OID));
+	counted = palloc(tally->used * sizeof(Counted));
+	for (uint32 i = 0; i < tally->capacity; i++)
+		if (tally->keys[i] != EMPTY_KEY)
+		{
+			counted[n].facet = tally->keys[i] / tally->base;
+			counted[n].key = tally->keys[i];
+			counted[n].count = tally->counts[i];
+			n++;
+		}
+	qsort(counted, n, sizeof(Counted), counted_order);
+	rows = palloc(n * 4 * sizeof(Datum));
+	for (uint32 start = 0; start < n;)
+	{
+		uint32		end = start;
+		bool		whole;
+
+		while (end < n && counted[end].facet == counted[start].facet)
+			end++;
+		whole = tally->shown < 0 || holds(tally->whole, tally->nwhole, counted[start].facet);
+		for (uint32 i = start; i < end; i++)
+		{
+			if (whole || i - start < (uint32) tally->shown ||
+				holds(tally->always, tally->nalways, counted[i].key))
+			{
+				rows[nrows * 4] = Int32GetDatum(counted[i].facet);
+				rows[nrows * 4 + 1] = Int32GetDatum(counted[i].key % tally->base);
+				rows[nrows * 4 + 2] = Int32GetDatum(counted[i].count);
+				rows[nrows * 4 + 3] = Int32GetDatum((int32) (end - start));
+				nrows++;
+			}
+		}
+		start = end;
+	}
+	dims[0] = nrows;
+	dims[1] = 4;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(rows, NULL, 2, dims, lbs, INT4OID, sizeof(int32),
+											 true, TYPALIGN_INT));
 }
