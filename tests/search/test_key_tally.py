@@ -102,6 +102,62 @@ def test_keys_holding_null_are_refused():
         tally([[1, None]], [0, 10])
 
 
+def shown_rows(rows, ranges, base, shown, whole, always) -> list[tuple]:
+    """The rows (facet, value, count, values in facet) archive_key_shown gives, sorted."""
+    values = ", ".join("(%s::integer[])" for _ in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT archive_key_shown(keys, %s, %s, %s, %s, %s) FROM (VALUES {values}) t(keys)",
+            [ranges, base, shown, whole, always, *rows],
+        )
+        found = cursor.fetchone()[0]
+    return sorted(tuple(row) for row in found)
+
+
+def ranked_in_python(rows, ranges, base, shown, whole, always) -> list[tuple]:
+    by_facet = {}
+    for key, count in expected(rows, ranges).items():
+        by_facet.setdefault(key // base, []).append((key % base, count))
+    result = []
+    for facet, values in by_facet.items():
+        ordered = sorted(values, key=lambda pair: (-pair[1], pair[0]))
+        for position, (value, count) in enumerate(ordered):
+            if shown < 0 or position < shown or facet in whole or facet * base + value in always:
+                result.append((facet, value, count, len(values)))
+    return sorted(result)
+
+
+@pytest.mark.parametrize("shown", [-1, 0, 1, 3, 10])
+def test_the_rows_shown_are_each_facets_top_values_and_those_always_shown(shown):
+    # Many tied counts, a facet shown whole, chosen values counted and one not counted.
+    generator = random.Random(shown)
+    base = 1000
+    rows = [
+        sorted(
+            facet * base + generator.randrange(0, 12 if facet != 4 else 400)
+            for facet in generator.sample(range(1, 7), 4)
+        )
+        for _ in range(300)
+    ]
+    ranges = [1 * base, 3 * base, 4 * base, 7 * base]  # facet 3 is not counted
+    whole, always = [5], [2 * base + 11, 4 * base + 399, 3 * base + 1, 6 * base + 999]
+    found = shown_rows(rows, ranges, base, shown, whole, always)
+    assert found == ranked_in_python(rows, ranges, base, shown, whole, always)
+    assert {facet for facet, *_ in found} <= {1, 2, 4, 5, 6}
+    if shown >= 0:
+        assert len([row for row in found if row[0] == 1]) <= shown  # none of it chosen
+    assert (6, 999) not in {(facet, value) for facet, value, *_ in found}  # never counted
+
+
+def test_shown_rows_of_no_rows_are_none():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT archive_key_shown(keys, ARRAY[0, 10], 5, 3, ARRAY[]::integer[], "
+            "ARRAY[]::integer[]) FROM (SELECT NULL::integer[] WHERE FALSE) t(keys)"
+        )
+        assert cursor.fetchone()[0] == []
+
+
 def test_migrate_creates_the_extension_where_the_server_has_it():
     with connection.cursor() as cursor:
         cursor.execute("DROP EXTENSION archive_facets")
