@@ -56,7 +56,7 @@ def _run(command: list[str], env: dict) -> str:
 def _without_our_extension(contents: str) -> str:
     """pg_restore's list of a dump's contents without the search's facet aggregate (the
     extension and its comment): the server restored to may lack it, and the restore would
-    fail on it. It is created after, where the server has it (key_tally.install)."""
+    fail on it. The restore creates it after, where the server has it (key_tally.install)."""
     ours = re.compile(rf"\bEXTENSION (- )?{key_tally.EXTENSION}\b")
     return "".join(line for line in contents.splitlines(keepends=True) if not ours.search(line))
 
@@ -132,7 +132,6 @@ def restore_database(dump_path: Path) -> None:
                 + [str(dump_path)],
                 env,
             )
-        key_tally.install(using=DEFAULT_DB_ALIAS)
         return
     connection.ensure_connection()
     source = sqlite3.connect(f"file:{dump_path}?mode=ro", uri=True)

@@ -14,7 +14,10 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE archive_key_tally(integer[], integer[]) (
     SFUNC = archive_key_tally_step,
     STYPE = internal,
-    FINALFUNC = archive_key_tally_final
+    FINALFUNC = archive_key_tally_final,
+    -- Safe in a parallel plan (it runs above the Gather: there is no combine function); an
+    -- unsafe one anywhere in a statement would keep the whole statement from parallel plans.
+    PARALLEL = SAFE
 );
 
 CREATE FUNCTION archive_key_shown_step(internal, integer[], integer[], integer, integer, integer[], integer[])
@@ -33,5 +36,6 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE archive_key_shown(integer[], integer[], integer, integer, integer[], integer[]) (
     SFUNC = archive_key_shown_step,
     STYPE = internal,
-    FINALFUNC = archive_key_shown_final
+    FINALFUNC = archive_key_shown_final,
+    PARALLEL = SAFE
 );

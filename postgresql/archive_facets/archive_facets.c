@@ -106,12 +106,12 @@ tally_start(ArrayType *ranges, MemoryContext context)
 	if (ARR_ELEMTYPE(ranges) != INT4OID || ARR_NDIM(ranges) > 1 || ARR_HASNULL(ranges))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("archive_key_tally: the ranges must be a one-dimensional integer array without NULLs")));
+				 errmsg("archive_facets: the ranges must be a one-dimensional integer array without NULLs")));
 	n = ArrayGetNItems(ARR_NDIM(ranges), ARR_DIMS(ranges));
 	if (n % 2 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("archive_key_tally: the ranges must come in pairs (lowest, past the highest)")));
+				 errmsg("archive_facets: the ranges must come in pairs (lowest, past the highest)")));
 	tally = MemoryContextAlloc(context, sizeof(KeyTally));
 	tally->context = context;
 	tally->nranges = n / 2;
@@ -121,7 +121,7 @@ tally_start(ArrayType *ranges, MemoryContext context)
 		if (tally->ranges[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("archive_key_tally: facet keys are never negative; a range starts at %d",
+					 errmsg("archive_facets: facet keys are never negative; a range starts at %d",
 							tally->ranges[i])));
 	tally_allocate(tally, FIRST_CAPACITY);
 	return tally;
@@ -137,7 +137,7 @@ tally_row(KeyTally *tally, ArrayType *keys)
 	if (ARR_ELEMTYPE(keys) != INT4OID || ARR_HASNULL(keys))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("archive_key_tally: the keys must be an integer array without NULLs")));
+				 errmsg("archive_facets: the keys must be an integer array without NULLs")));
 	n = ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys));
 	key = (int32 *) ARR_DATA_PTR(keys);
 	for (int i = 0; i < n; i++)
@@ -160,11 +160,11 @@ tally_state(FunctionCallInfo fcinfo, bool *first)
 	MemoryContext context;
 
 	if (!AggCheckCallContext(fcinfo, &context))
-		elog(ERROR, "archive_key_tally called outside an aggregate");
+		elog(ERROR, "archive_facets: an aggregate step called outside an aggregate");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("archive_key_tally: the ranges may not be NULL")));
+				 errmsg("archive_facets: the ranges may not be NULL")));
 	*first = PG_ARGISNULL(0);
 	if (!*first)
 		return (KeyTally *) PG_GETARG_POINTER(0);

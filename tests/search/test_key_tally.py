@@ -13,6 +13,8 @@ from django.http import QueryDict
 
 from accessions.search import key_tally
 from accessions.search.engine import run_search
+from accessions.search.facet_counting import shown_key_counts_json
+from accessions.search.models import FACET_KEY_BASE, Facet
 from tests.engines import engine_unavailable
 from tests.search.test_estimates import languages, place, small_limits  # noqa: F401
 
@@ -158,6 +160,84 @@ def test_shown_rows_of_no_rows_are_none():
         assert cursor.fetchone()[0] == []
 
 
+def test_a_database_without_one_of_its_functions_is_not_taken_for_one_with_them():
+    # An older version of the extension, say: the search must keep to plain SQL there.
+    signature = key_tally.FUNCTIONS[1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER EXTENSION archive_facets DROP AGGREGATE {signature}")
+        cursor.execute(f"DROP AGGREGATE {signature}")
+    assert not key_tally.is_installed(connection)
+
+
+@pytest.fixture
+def keyed_table():
+    """A table of 600 entries' keys: many tied counts in facets of many values and of few."""
+    generator = random.Random(2027)
+    rows = []
+    for _ in range(600):
+        keys = {
+            Facet.LANGUAGE * FACET_KEY_BASE + generator.randrange(1, 6),
+            Facet.SUBJECT * FACET_KEY_BASE + generator.randrange(1, 300),
+            Facet.SUBJECT * FACET_KEY_BASE + generator.randrange(1, 40),
+            Facet.PLACE * FACET_KEY_BASE + generator.randrange(1, 900),
+            Facet.DECADE * FACET_KEY_BASE + generator.randrange(190, 200),
+        }
+        if generator.random() < 0.3:
+            keys.add(Facet.SCAN * FACET_KEY_BASE + 1)
+        rows.append(sorted(keys))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE keyed (keys integer[])")
+        cursor.executemany("INSERT INTO keyed VALUES (%s)", [[keys] for keys in rows])
+    return "keyed"
+
+
+def shown_both_ways(settings, table, facets, selected, limit) -> tuple[set, set]:
+    found = {}
+    for way in ("auto", "off"):
+        settings.SEARCH_KEY_TALLY = way
+        sql, params = shown_key_counts_json(table, "keys", facets, (selected, limit))
+        assert ("archive_key_shown" in sql) == (way == "auto")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sql}", params)
+            rows = cursor.fetchone()[0] or []  # json_agg of no rows is NULL
+        found[way] = {tuple(row) for row in rows}
+    return found["auto"], found["off"]
+
+
+@pytest.mark.parametrize("limit", [None, 1, 10])
+@pytest.mark.parametrize(
+    "facets",
+    [
+        [Facet.SUBJECT, Facet.PLACE],  # many values: the SQL tallies before ranking
+        [Facet.LANGUAGE, Facet.DECADE, Facet.SCAN],  # closed lists: the SQL ranks them all
+        [Facet.LANGUAGE, Facet.SUBJECT, Facet.PLACE, Facet.DECADE, Facet.SCAN],
+    ],
+    ids=lambda facets: "+".join(facet.name.lower() for facet in facets),
+)
+def test_the_rows_a_page_shows_are_the_same_ranked_in_c_and_in_sql(
+    settings, keyed_table, facets, limit
+):
+    # Chosen values below every cut (counted once or twice), and one never counted.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k FROM (SELECT unnest(keys) k FROM keyed) u GROUP BY k ORDER BY COUNT(*), k "
+            "LIMIT 3"
+        )
+        rarest = [key for (key,) in cursor.fetchall()]
+    selected = {}
+    for key in [*rarest, Facet.PLACE * FACET_KEY_BASE + 5000]:
+        selected.setdefault(key // FACET_KEY_BASE, set()).add(key % FACET_KEY_BASE)
+    in_c, in_sql = shown_both_ways(settings, keyed_table, facets, selected, limit)
+    assert in_c == in_sql
+    assert {facet for facet, *_ in in_c} == {int(facet) for facet in facets}
+    counted_rarest = {
+        (key // FACET_KEY_BASE, key % FACET_KEY_BASE)
+        for key in rarest
+        if key // FACET_KEY_BASE in {int(facet) for facet in facets}
+    }
+    assert counted_rarest <= {(facet, value) for facet, value, *_ in in_c}
+
+
 def test_migrate_creates_the_extension_where_the_server_has_it():
     with connection.cursor() as cursor:
         cursor.execute("DROP EXTENSION archive_facets")
@@ -185,7 +265,7 @@ def shown(result) -> tuple:
     )
 
 
-@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize("limits", ["exact", "estimated"])
 @pytest.mark.parametrize(
     "query",
     [
@@ -198,8 +278,15 @@ def shown(result) -> tuple:
         "date_from=1960&date_to=1969&language=en",
     ],
 )
-def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(settings, query):
-    # Past the small limits some of these counts are estimated from samples, some exact.
+def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(
+    request, settings, limits, query
+):
+    # Within the limit every count is exact (archive_key_shown ranks them); past the small
+    # limits some are estimated from samples (archive_key_tally counts the samples).
+    if limits == "estimated":
+        request.getfixturevalue("small_limits")
+    settings.SEARCH_KEY_TALLY = "auto"
+    assert key_tally.in_use(connection)
     english, french = languages()
     place(range(4096 * 30, 4096 * 30 + 40), title="Satellite cable", language=english)
     place(range(4096 * 31, 4096 * 31 + 24), title="Satellite note", language=french)
@@ -208,4 +295,5 @@ def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(setting
     settings.SEARCH_KEY_TALLY = "off"
     in_plain_sql = run_search(QueryDict(query))
     assert through_aggregate.is_valid and through_aggregate.total > 0
+    assert through_aggregate.estimated == (limits == "estimated")
     assert shown(through_aggregate) == shown(in_plain_sql)
