@@ -503,9 +503,14 @@ def _fill_facets(
             counted_facets.add(facet)
     if total_is_capped and not any(without == () for _, without in sampled_parts):
         sampled_parts.append(([], ()))
+    selected = _selected(cleaned)
+    # Where the extension ranks the sampled counts as it counts them, their rows come ranked.
+    ranks_keys = facet_counting.ranks_keys()
+    ranked_parts = []
     for number, (facets, without) in enumerate(sampled_parts):
-        counted_facets.update(facets)
-        querysets.append(
+        if not ranks_keys:
+            counted_facets.update(facets)
+        (ranked_parts if ranks_keys else querysets).append(
             estimates.estimated_counts(
                 search_filter,
                 facets,
@@ -515,17 +520,19 @@ def _fill_facets(
                 hits=count_limits.SAMPLE_HITS if without == () else count_limits.GROUP_SAMPLE_HITS,
                 coarse_hits=coarse_hits.get(without),
                 finer=finer_samples.get(without),
+                shown=(selected, facet_limit) if ranks_keys else None,
             )
         )
     combined = facet_counting.union_all(querysets) if querysets else None
-    selected = _selected(cleaned)
     counts: dict[int, dict[int, int]] = {}
     value_counts: dict[int, int] = {}
     estimated_total = None
     if active:
         rows = [tuple(row) for row in ranked_rows]
-        if combined is not None:
-            rows += facet_counting.top_counts(combined, selected, facet_limit, counted_facets)
+        if combined is not None or ranked_parts:
+            rows += facet_counting.top_counts(
+                combined, selected, facet_limit, counted_facets, ranked=ranked_parts
+            )
     else:
         rows = facet_counting.top_kept_totals(shared, facet_limit)
     for facet, value, count, value_count in rows:

@@ -8,7 +8,12 @@ import math
 from django.db import connection
 
 from accessions.search import count_limits as limits
-from accessions.search.facet_counting import SAMPLE_ROW, facet_counts, unnested_key_counts
+from accessions.search.facet_counting import (
+    SAMPLE_ROW,
+    facet_counts,
+    shown_key_rows,
+    unnested_key_counts,
+)
 
 
 def coarse_hits_for(stride: int, hits: int | None = None, *, sampled_stride=None) -> int:
@@ -88,6 +93,7 @@ def estimated_counts(
     hits: int | None = None,
     coarse_hits: int | None = None,
     finer: tuple[int, int] | None = None,
+    shown=None,
 ):
     """(SQL, parameters) of the estimated counts of the facets' values over the entries
     matching the filters less those named, as (facet, value, count) rows, and with `total`
@@ -102,6 +108,10 @@ def estimated_counts(
     the larger stride (its bound of the count is the closer), or, when the count read no
     finer sample and one might allow a larger stride, from the finer sample read here
     (see fine_may_widen).
+
+    With `shown` (the selected values and the values per facet of the page; PostgreSQL with
+    the extension only, see facet_counting.ranks_keys) the rows are those to show, ranked,
+    with a fourth column, the values in the facet (1 for the total's row).
     """
     ctes, params = [], []
     if coarse_hits is not None and (finer is not None or not fine_may_widen(coarse_hits, hits)):
@@ -127,6 +137,8 @@ def estimated_counts(
         )
         params += sample_params
     total_row = f"SELECT {SAMPLE_ROW} AS facet, 0 AS value, COUNT(*) * {stride} AS count"
+    if shown is not None:
+        total_row += ", 1 AS value_count"
     parts = []
     if connection.vendor == "postgresql":
         # The sample is read once for its keys and its size.
@@ -135,7 +147,15 @@ def estimated_counts(
         )
         ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
         params += sample_params
-        if facets:
+        if facets and shown is not None:
+            rows, rows_params = shown_key_rows(f"sample_{number}", "entry_keys", facets, shown)
+            parts.append(
+                (
+                    f"SELECT facet, value, count * {stride} AS count, value_count FROM ({rows}) c",
+                    rows_params,
+                )
+            )
+        elif facets:
             counts = unnested_key_counts(f"sample_{number}", "entry_keys", facets)
             parts.append((f"SELECT facet, value, count * {stride} AS count FROM ({counts}) c", []))
         if total:

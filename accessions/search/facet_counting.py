@@ -21,16 +21,36 @@ SAMPLE_ROW = 0
 
 
 def top_counts(
-    combined, selected: dict[int, set[int]], limit: int | None, facets=None
+    combined, selected: dict[int, set[int]], limit: int | None, facets=None, ranked=()
 ) -> list[tuple]:
     """Rows (facet, value, count, values in facet) of the top `limit` values of each facet,
     from `combined`, the (SQL, parameters) of every count row (see union_all) of `facets`
-    (when known), plus the selected values and every decade (see ranked_counts_sql)."""
-    sql, params = combined
-    ranked, ranked_params = ranked_counts_sql(sql, selected, limit, facets=facets)
+    (when known), plus the selected values and every decade (see ranked_counts_sql); and
+    the rows of `ranked`, (SQL, parameters) of rows already ranked so (of other facets)."""
+    parts, params = [], []
+    if combined is not None:
+        sql, combined_params = combined
+        shown, shown_params = ranked_counts_sql(sql, selected, limit, facets=facets)
+        parts.append(shown)
+        params += [*combined_params, *shown_params]
+    for sql, part_params in ranked:
+        parts.append(sql)
+        params += part_params
     with reading_connection(SearchEntry).cursor() as cursor:
-        cursor.execute(ranked, [*params, *ranked_params])
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT facet, value, count, value_count FROM ({part}) shown_{number}"
+                for number, part in enumerate(parts)
+            ),
+            params,
+        )
         return cursor.fetchall()
+
+
+def ranks_keys() -> bool:
+    """Whether the facet counts are ranked as they are counted, by the extension (see
+    shown_key_rows), rather than from their count rows by ranked_counts_sql."""
+    return key_tally.in_use(reading_connection(SearchEntry))
 
 
 # The facets whose values are the archive's own open-ended lists (thousands of subjects,
@@ -172,28 +192,36 @@ def shown_key_counts_json(source: str, column: str, facets, shown) -> tuple[str,
     """(SQL, parameters) of a JSON array of the rows (facet, value, count, values in facet)
     to show of the facets' counts over the rows of `source` (as unnested_key_counts counts
     them), ranked as top_counts ranks them; `shown` is (selected values, limit)."""
-    selected, limit = shown
-    if not key_tally.in_use(reading_connection(SearchEntry)):
+    if key_tally.in_use(reading_connection(SearchEntry)):
+        ranked, params = shown_key_rows(source, column, facets, shown)
+    else:
         ranked, params = ranked_counts_sql(
-            unnested_key_counts(source, column, facets), selected, limit, facets=facets
+            unnested_key_counts(source, column, facets), *shown, facets=facets
         )
-        return (
-            f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
-            f"FROM ({ranked}) shown)",
-            params,
-        )
-    # The extension ranks them too: a rare word's 8,000 counted values need not become rows.
+    return (
+        f"(SELECT json_agg(json_build_array(facet, value, count, value_count)) "
+        f"FROM ({ranked}) shown)",
+        params,
+    )
+
+
+def shown_key_rows(source: str, column: str, facets, shown) -> tuple[str, list]:
+    """(SQL, parameters) of the rows (facet, value, count, values in facet) to show of the
+    facets' counts over the rows of `source`, counted and ranked by the extension's
+    archive_key_shown (key_tally.in_use), as ranked_counts_sql ranks them; `shown` is
+    (selected values, limit). A rare word's 8,000 counted values never become rows."""
+    selected, limit = shown
     always = [
         int(facet) * FACET_KEY_BASE + value
         for facet, values in selected.items()
         for value in values
     ]
-    whole = [Facet.DECADE.value, Facet.SCAN.value]
     return (
-        "(SELECT json_agg(json_build_array(r[i][1], r[i][2], r[i][3], r[i][4])) FROM ("
-        f"SELECT archive_key_shown({column}, ARRAY[{_ranges(_facet_runs(facets))}], "
-        f"{FACET_KEY_BASE}, %s, ARRAY[{whole[0]}, {whole[1]}], %s::integer[]) AS r "
-        f"FROM {source}) shown, generate_subscripts(shown.r, 1) i)",
+        "SELECT r[i][1] AS facet, r[i][2] AS value, CAST(r[i][3] AS bigint) AS count, "
+        f"r[i][4] AS value_count FROM (SELECT archive_key_shown({column}, "
+        f"ARRAY[{_ranges(_facet_runs(facets))}], {FACET_KEY_BASE}, %s, "
+        f"ARRAY[{Facet.DECADE.value}, {Facet.SCAN.value}], %s::integer[]) AS r "
+        f"FROM {source}) shown, generate_subscripts(shown.r, 1) i",
         [-1 if limit is None else limit, always],
     )
 
