@@ -161,6 +161,7 @@ def estimated_counts(
         if total:
             parts.append((f"{total_row} FROM sample_{number}", []))
     else:
+        assert shown is None, "only the extension ranks as it counts (PostgreSQL)"
         sample = search_filter.sampled_queryset_without(*without, stride_sql=stride)
         if facets:
             counts_sql, counts_params = facet_counts(sample, facets).query.sql_with_params()

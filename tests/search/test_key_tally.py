@@ -11,10 +11,11 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.http import QueryDict
 
-from accessions.search import key_tally
+from accessions.search import estimates, facet_counting, key_tally
 from accessions.search.engine import run_search
 from accessions.search.facet_counting import shown_key_counts_json
-from accessions.search.models import FACET_KEY_BASE, Facet
+from accessions.search.filters import SearchFilter
+from accessions.search.models import FACET_KEY_BASE, Facet, SearchEntry
 from tests.engines import engine_unavailable
 from tests.search.test_estimates import languages, place, small_limits  # noqa: F401
 
@@ -265,6 +266,7 @@ def shown(result) -> tuple:
     )
 
 
+@pytest.mark.parametrize("facet_limit", [10, 1, 0])
 @pytest.mark.parametrize("limits", ["exact", "estimated"])
 @pytest.mark.parametrize(
     "query",
@@ -279,10 +281,11 @@ def shown(result) -> tuple:
     ],
 )
 def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(
-    request, settings, limits, query
+    request, settings, limits, query, facet_limit
 ):
-    # Within the limit every count is exact (archive_key_shown ranks them); past the small
-    # limits some are estimated from samples (archive_key_tally counts the samples).
+    # Within the limit every count is exact; past the small limits some are estimated from
+    # samples; both ranked by archive_key_shown, or in SQL. With a page of one value (or
+    # none) a chosen language ranks below the page and must still be shown.
     if limits == "estimated":
         request.getfixturevalue("small_limits")
     settings.SEARCH_KEY_TALLY = "auto"
@@ -291,9 +294,27 @@ def test_a_search_counts_the_same_through_the_aggregate_and_in_plain_sql(
     place(range(4096 * 30, 4096 * 30 + 40), title="Satellite cable", language=english)
     place(range(4096 * 31, 4096 * 31 + 24), title="Satellite note", language=french)
     place(range(4096 * 32, 4096 * 32 + 6), title="Cable", status="draft", language=french)
-    through_aggregate = run_search(QueryDict(query))
+    through_aggregate = run_search(QueryDict(query), facet_limit=facet_limit)
     settings.SEARCH_KEY_TALLY = "off"
-    in_plain_sql = run_search(QueryDict(query))
+    in_plain_sql = run_search(QueryDict(query), facet_limit=facet_limit)
     assert through_aggregate.is_valid and through_aggregate.total > 0
     assert through_aggregate.estimated == (limits == "estimated")
     assert shown(through_aggregate) == shown(in_plain_sql)
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_an_estimated_total_alone_comes_back_the_same_ranked_by_the_extension(settings):
+    # Every filter on and the total past the limit: the estimate counts no facet, only the
+    # total's row, which the extension's path gives with a number of values of its own.
+    english, _ = languages()
+    place(range(4096 * 30, 4096 * 30 + 40), title="Satellite cable", language=english)
+    search_filter = SearchFilter(QueryDict("q=satellite"), queryset=SearchEntry.objects.all())
+    assert search_filter.is_valid()
+    settings.SEARCH_KEY_TALLY = "auto"
+    assert facet_counting.ranks_keys()
+    ranked = estimates.estimated_counts(search_filter, [], (), 0, total=True, shown=({}, 10))
+    in_c = facet_counting.top_counts(None, {}, 10, set(), ranked=[ranked])
+    counted = estimates.estimated_counts(search_filter, [], (), 0, total=True)
+    in_sql = facet_counting.top_counts(facet_counting.union_all([counted]), {}, 10, set())
+    assert [tuple(row) for row in in_c] == [tuple(row) for row in in_sql]
+    assert len(in_c) == 1 and in_c[0][:2] == (facet_counting.SAMPLE_ROW, 0) and in_c[0][2] > 3
