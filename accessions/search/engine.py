@@ -505,7 +505,7 @@ def _fill_facets(
         sampled_parts.append(([], ()))
     selected = _selected(cleaned)
     # Where the extension ranks the sampled counts as it counts them, their rows come ranked.
-    ranks_keys = bool(sampled_parts) and facet_counting.ranks_keys()
+    ranks_keys = bool(sampled_parts) and facet_counting.uses_extension()
     ranked_parts = []
     for number, (facets, without) in enumerate(sampled_parts):
         if not ranks_keys:

@@ -110,7 +110,7 @@ def estimated_counts(
     (see fine_may_widen).
 
     With `shown` (the selected values and the values per facet of the page; PostgreSQL with
-    the extension only, see facet_counting.ranks_keys) the rows are those to show, ranked,
+    the extension only, see facet_counting.uses_extension) the rows are those to show, ranked,
     with a fourth column, the values in the facet (1 for the total's row).
     """
     ctes, params = [], []
@@ -147,17 +147,21 @@ def estimated_counts(
         )
         ctes.append(f"sample_{number} AS MATERIALIZED ({sample_sql})")
         params += sample_params
-        if facets and shown is not None:
-            rows, rows_params = shown_key_rows(f"sample_{number}", "entry_keys", facets, shown)
+        if facets:
+            if shown is not None:
+                rows, rows_params = shown_key_rows(f"sample_{number}", "entry_keys", facets, shown)
+            else:
+                rows, rows_params = (
+                    unnested_key_counts(f"sample_{number}", "entry_keys", facets),
+                    [],
+                )
+            extra = "" if shown is None else ", value_count"
             parts.append(
                 (
-                    f"SELECT facet, value, count * {stride} AS count, value_count FROM ({rows}) c",
+                    f"SELECT facet, value, count * {stride} AS count{extra} FROM ({rows}) c",
                     rows_params,
                 )
             )
-        elif facets:
-            counts = unnested_key_counts(f"sample_{number}", "entry_keys", facets)
-            parts.append((f"SELECT facet, value, count * {stride} AS count FROM ({counts}) c", []))
         if total:
             parts.append((f"{total_row} FROM sample_{number}", []))
     else:

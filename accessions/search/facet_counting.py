@@ -13,6 +13,7 @@ from accessions.search.models import (
     SearchEntry,
     SearchFacet,
     SearchFacetTotal,
+    facet_key,
 )
 from archive.database_routing import reading_connection
 
@@ -47,9 +48,9 @@ def top_counts(
         return cursor.fetchall()
 
 
-def ranks_keys() -> bool:
-    """Whether the facet counts are ranked as they are counted, by the extension (see
-    shown_key_rows), rather than from their count rows by ranked_counts_sql."""
+def uses_extension() -> bool:
+    """Whether the facet keys are counted, and ranked as they are counted, by the
+    extension's aggregates (key_tally; see shown_key_rows), rather than in plain SQL."""
     return key_tally.in_use(reading_connection(SearchEntry))
 
 
@@ -179,7 +180,7 @@ def unnested_key_counts(source: str, column: str, facets, where: str = "TRUE") -
     # time of counting a few thousand entries' keys. Only the parts of each array that hold
     # the facets' keys are expanded (see _keys_slices).
     runs = _facet_runs(facets)
-    if key_tally.in_use(reading_connection(SearchEntry)):
+    if uses_extension():
         return _tallied_key_counts(source, column, runs, where)
     return (
         f"SELECT k / {FACET_KEY_BASE} AS facet, MOD(k, {FACET_KEY_BASE}) AS value, "
@@ -192,7 +193,7 @@ def shown_key_counts_json(source: str, column: str, facets, shown) -> tuple[str,
     """(SQL, parameters) of a JSON array of the rows (facet, value, count, values in facet)
     to show of the facets' counts over the rows of `source` (as unnested_key_counts counts
     them), ranked as top_counts ranks them; `shown` is (selected values, limit)."""
-    if key_tally.in_use(reading_connection(SearchEntry)):
+    if uses_extension():
         ranked, params = shown_key_rows(source, column, facets, shown)
     else:
         ranked, params = ranked_counts_sql(
@@ -208,14 +209,10 @@ def shown_key_counts_json(source: str, column: str, facets, shown) -> tuple[str,
 def shown_key_rows(source: str, column: str, facets, shown) -> tuple[str, list]:
     """(SQL, parameters) of the rows (facet, value, count, values in facet) to show of the
     facets' counts over the rows of `source`, counted and ranked by the extension's
-    archive_key_shown (key_tally.in_use), as ranked_counts_sql ranks them; `shown` is
+    archive_key_shown (uses_extension), as ranked_counts_sql ranks them; `shown` is
     (selected values, limit). A rare word's 8,000 counted values never become rows."""
     selected, limit = shown
-    always = [
-        int(facet) * FACET_KEY_BASE + value
-        for facet, values in selected.items()
-        for value in values
-    ]
+    always = [facet_key(facet, value) for facet, values in selected.items() for value in values]
     return (
         "SELECT r[i][1] AS facet, r[i][2] AS value, CAST(r[i][3] AS bigint) AS count, "
         f"r[i][4] AS value_count FROM (SELECT archive_key_shown({column}, "

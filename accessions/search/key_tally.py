@@ -14,7 +14,7 @@ The setting SEARCH_KEY_TALLY = "off" keeps to plain SQL (the tests run both ways
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,6 @@ def install(using, **kwargs) -> None:
     """Creates the extension in the database after `migrate` (a post_migrate handler), or
     updates it to the version the server has; says so when the server lacks it or the
     database role may not create it. Never fails: the search counts without it."""
-    from django.db import connections
-
     connection = connections[using]
     if connection.vendor != "postgresql":
         return

@@ -97,26 +97,36 @@ tally_count(KeyTally *tally, int32 key, int32 count)
 	}
 }
 
+/* A copy, in the aggregate's context, of an integer array argument without NULLs. */
+static int32 *
+copied_integers(ArrayType *array, MemoryContext context, const char *what, int *n)
+{
+	int32	   *copy;
+
+	if (ARR_ELEMTYPE(array) != INT4OID || ARR_NDIM(array) > 1 || ARR_HASNULL(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("archive_facets: %s must be a one-dimensional integer array without NULLs",
+						what)));
+	*n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	copy = MemoryContextAlloc(context, Max(*n, 1) * sizeof(int32));
+	memcpy(copy, ARR_DATA_PTR(array), *n * sizeof(int32));
+	return copy;
+}
+
 static KeyTally *
 tally_start(ArrayType *ranges, MemoryContext context)
 {
-	KeyTally   *tally;
+	KeyTally   *tally = MemoryContextAlloc(context, sizeof(KeyTally));
 	int			n;
 
-	if (ARR_ELEMTYPE(ranges) != INT4OID || ARR_NDIM(ranges) > 1 || ARR_HASNULL(ranges))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("archive_facets: the ranges must be a one-dimensional integer array without NULLs")));
-	n = ArrayGetNItems(ARR_NDIM(ranges), ARR_DIMS(ranges));
+	tally->context = context;
+	tally->ranges = copied_integers(ranges, context, "the ranges", &n);
 	if (n % 2 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("archive_facets: the ranges must come in pairs (lowest, past the highest)")));
-	tally = MemoryContextAlloc(context, sizeof(KeyTally));
-	tally->context = context;
 	tally->nranges = n / 2;
-	tally->ranges = MemoryContextAlloc(context, Max(n, 1) * sizeof(int32));
-	memcpy(tally->ranges, ARR_DATA_PTR(ranges), n * sizeof(int32));
 	for (int i = 0; i < n; i += 2)
 		if (tally->ranges[i] < 0)
 			ereport(ERROR,
@@ -197,23 +207,6 @@ archive_key_tally_final(PG_FUNCTION_ARGS)
 			packed[n++] = Int64GetDatum(((int64) tally->keys[i] << 32) | (uint32) tally->counts[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(packed, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
-}
-
-/* A copy, in the aggregate's context, of an integer array argument without NULLs. */
-static int32 *
-copied_integers(ArrayType *array, MemoryContext context, const char *what, int *n)
-{
-	int32	   *copy;
-
-	if (ARR_ELEMTYPE(array) != INT4OID || ARR_NDIM(array) > 1 || ARR_HASNULL(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("archive_key_shown: %s must be a one-dimensional integer array without NULLs",
-						what)));
-	*n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
-	copy = MemoryContextAlloc(context, Max(*n, 1) * sizeof(int32));
-	memcpy(copy, ARR_DATA_PTR(array), *n * sizeof(int32));
-	return copy;
 }
 
 /*
