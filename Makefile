@@ -74,7 +74,8 @@ pg-extension:
 	pg_config=/usr/lib/postgresql/$$major/bin/pg_config; \
 	if [ -z "$$major" ]; then \
 	  echo "No local PostgreSQL server: the facet aggregate is not built."; exit 0; fi; \
-	if [ ! -f "$$($$pg_config --pgxs 2>/dev/null)" ]; then \
+	if [ ! -f "$$($$pg_config --pgxs 2>/dev/null)" ] || \
+	   [ ! -f "$$($$pg_config --includedir-server 2>/dev/null)/postgres.h" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
