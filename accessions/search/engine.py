@@ -114,6 +114,14 @@ def run_search(
             def coarse(without, stride=None):
                 return estimates.coarse_sample(search_filter, without, stride)
 
+            # Words PostgreSQL expects in few records bound every count under them (each
+            # facet group's too) near or within the limit: the samples would not tell it
+            # anything, and building and planning them cost a third of a selective
+            # search's count (its statement shrank from 14 to 6 kB without them). Asked
+            # only with filters: a search without one has a single count to sample.
+            if sized and _words_surely_rare(search_filter):
+                coarse = None
+
         facet_of = {param: facet for param, facet, _ in _groups()}
         groups = [
             counting.Sized(
@@ -387,6 +395,20 @@ def _bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple
         and param not in surely_large
         and (param, own) not in sized
     ]
+
+
+def _words_surely_rare(search_filter) -> bool:
+    """Whether PostgreSQL's statistics expect the words in so few records that the counts
+    under them are within the limit, or only just past it, without sampling them.
+
+    Its statistics list the index's commonest words (about a thousand); any other word is
+    expected in 0.5 % of the entries (4,600 at a million), and is truly in at most about as
+    many as the least common word listed (some 10,000 at a million records). A count that
+    then passes the limit is counted to it and estimated as before: slower, never wrong.
+    """
+    if connection.vendor != "postgresql" or not search_filter.keywords.positive:
+        return False
+    return search_filter.keyword_estimate() <= count_limits.EXACT_COUNT_LIMIT // 2
 
 
 def _words_surely_estimated(search_filter) -> bool:
