@@ -177,7 +177,11 @@ def capped_counts(
                 f"sized_{number} AS MATERIALIZED (SELECT * FROM ({rows_sql}) s WHERE {on} LIMIT %s)"
             )
             params.extend([*rows_params, cap])
-            size = f"(SELECT COUNT(*) FROM sized_{number})"
+            # Counted once: each use of a count of the rows reads them all again.
+            ctes.append(
+                f"sized_{number}_size AS MATERIALIZED (SELECT COUNT(*) AS n FROM sized_{number})"
+            )
+            size = f"(SELECT n FROM sized_{number}_size)"
             columns.append(f"CASE WHEN {on} THEN {size} END")
             ranked, ranked_params = shown_key_counts_json(
                 f"sized_{number}", "entry_keys", group.facets, shown

@@ -101,12 +101,8 @@ def test_rare_words_with_filters_build_no_samples_and_answer_the_same(
     assert samplers[-1] is not None
 
 
-def test_statistics_that_call_common_words_rare_only_cost_time(
-    archive,
-    samplers,
-    small_limits,
-    monkeypatch,  # noqa: F811
-):
+@pytest.mark.usefixtures("small_limits")
+def test_statistics_that_call_common_words_rare_only_cost_time(archive, samplers, monkeypatch):
     # The limit is 3: the search (6), the languages over trade (14) and the subjects over
     # French (12) are all past it, while the statistics call the words rare.
     monkeypatch.setattr(SearchFilter, "keyword_estimate", lambda self: 0)
