@@ -475,11 +475,11 @@ def test_search_page_keeps_a_fixed_number_of_queries(
     # Resolve slugs, count, page ids, facet counts (one UNION), facet labels, the page's records,
     # and the page's scan thumbnails. PostgreSQL ranks the page with the count, and counts
     # and ranks every facet of an exact search from the rows the count reads, two queries
-    # fewer; where a facet group is counted under other filters than its own with words, it
+    # fewer; where a facet group is counted under the words and no filter that bounds it, it
     # asks its statistics how common the words are (SearchFilter.keyword_estimate), one
     # query more.
     postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(6 if postgresql else 7):
+    with django_assert_num_queries(5 if postgresql else 7):
         response = search(client, "q=missiles&subject=nuclear-weapons&language=ru")
     assert response.status_code == 200
     for number in range(25):
