@@ -16,7 +16,14 @@ from django.db.models import F
 from django.http import QueryDict
 
 from accessions.catalogue.models import Record
-from accessions.search import count_limits, counting, estimates, facet_counting, relevance
+from accessions.search import (
+    count_limits,
+    counting,
+    estimates,
+    facet_counting,
+    relevance,
+    word_scan,
+)
 from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
 from accessions.search.filters import SearchFilter
 from accessions.search.hits import page_hits
@@ -87,6 +94,10 @@ def run_search(
         # (the kept totals) counts under it alone.
         result.total = single.total
         result.estimated = result.total > count_limits.EXACT_COUNT_LIMIT
+    elif scanned := _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
+        # One rare word with filters: every count, exact, from one scan of its matches.
+        result.total = scanned.total
+        page_pks, counted, group_rows = scanned.page_pks, scanned.shared_rows, scanned.group_rows
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
@@ -115,7 +126,9 @@ def run_search(
             def coarse(without, stride=None):
                 return estimates.coarse_sample(search_filter, without, stride)
 
-            if not _samples_may_tell(search_filter, sized, bounded):
+            # A word found past the limit by its scan (the statistics were wrong) is
+            # sampled after all.
+            if scanned is not None and not _samples_may_tell(search_filter, sized, bounded):
                 coarse = None
 
         facet_of = {param: facet for param, facet, _ in _groups()}
@@ -391,6 +404,35 @@ def _bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple
         and param not in surely_large
         and (param, own) not in sized
     ]
+
+
+def _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
+    """Every count of a search for one rare word with filters, from one scan of the word's
+    matches (word_scan.scan); False where that does not apply, None when the word turned
+    out past the limit.
+
+    It applies on PostgreSQL with the extension, to one word that the statistics call rare
+    (_word_surely_rare), when a facet group's other filters leave it unbounded: that group
+    reads most of the word's matches anyway. Where every group is bounded within the limit
+    by its other filters, reading those few rows is cheaper than the word's, and needs no
+    statistics.
+    """
+    active = set(search_filter.active_filter_names())
+    if connection.vendor != "postgresql" or "q" not in active or active == {"q"}:
+        return False
+    groups = [group for group in _groups() if active.intersection(group[2])]
+    bounds = [search_filter.upper_bound(without=own) for *_, own in groups]
+    if all(bound is not None and bound <= count_limits.EXACT_COUNT_LIMIT for bound in bounds):
+        return False
+    if not facet_counting.uses_extension() or not _word_surely_rare(search_filter):
+        return False
+    return word_scan.scan(
+        search_filter,
+        groups,
+        _shared_facets(search_filter),
+        (_selected(cleaned), facet_limit),
+        page=(offset, page_size) if sort == "relevance" else None,
+    )
 
 
 def _samples_may_tell(search_filter, sized, bounded) -> bool:

@@ -211,14 +211,25 @@ def shown_key_rows(source: str, column: str, facets, shown) -> tuple[str, list]:
     facets' counts over the rows of `source`, counted and ranked by the extension's
     archive_key_shown (uses_extension), as ranked_counts_sql ranks them; `shown` is
     (selected values, limit). A rare word's 8,000 counted values never become rows."""
+    call, params = shown_keys_aggregate(column, facets, shown)
+    return (
+        "SELECT r[i][1] AS facet, r[i][2] AS value, CAST(r[i][3] AS bigint) AS count, "
+        f"r[i][4] AS value_count FROM (SELECT {call} AS r "
+        f"FROM {source}) shown, generate_subscripts(shown.r, 1) i",
+        params,
+    )
+
+
+def shown_keys_aggregate(column: str, facets, shown) -> tuple[str, list]:
+    """(SQL, parameters) of the extension's archive_key_shown over the keys in `column`:
+    an aggregate whose value is the rows to show of the facets' counts, as an integer array
+    of (facet, value, count, values in facet) rows; `shown` is (selected values, limit)."""
     selected, limit = shown
     always = [facet_key(facet, value) for facet, values in selected.items() for value in values]
     return (
-        "SELECT r[i][1] AS facet, r[i][2] AS value, CAST(r[i][3] AS bigint) AS count, "
-        f"r[i][4] AS value_count FROM (SELECT archive_key_shown({column}, "
-        f"ARRAY[{_ranges(_facet_runs(facets))}], {FACET_KEY_BASE}, %s, "
-        f"ARRAY[{Facet.DECADE.value}, {Facet.SCAN.value}], %s::integer[]) AS r "
-        f"FROM {source}) shown, generate_subscripts(shown.r, 1) i",
+        f"archive_key_shown({column}, ARRAY[{_ranges(_facet_runs(facets))}], "
+        f"{FACET_KEY_BASE}, %s, ARRAY[{Facet.DECADE.value}, {Facet.SCAN.value}], "
+        "%s::integer[])",
         [-1 if limit is None else limit, always],
     )
 

@@ -112,6 +112,15 @@ def search(client, query):
     return client.get(reverse("accessions:search") + "?" + query)
 
 
+def gather_statistics():
+    """PostgreSQL's statistics of the entries, as a rebuild leaves them: without any, it
+    takes every word for a rare one, and a search for one word with a filter first scans
+    the word's matches (engine._word_scan), one query more when they are past the limit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}")
+
+
 def group(result, param):
     return next(found for found in result.facets if found.param == param)
 
@@ -221,12 +230,14 @@ def test_an_estimated_search_keeps_the_same_number_of_queries(
     # group, counted under the words alone, asks how common the words are: eight.
     queries = 7 if connection.vendor == "sqlite" else 8
     place([BASE + offset for offset in range(40)], language=english)
+    gather_statistics()
     with django_assert_num_queries(queries):
         response = search(client, "q=satellite&language=en")
     assert response.context["result"].estimated
     # Ten times the matches, with larger strides: the same number.
     place([BASE + offset for offset in range(40, 320)], language=english)
     place([BASE + offset for offset in range(320, 400)], language=french)
+    gather_statistics()
     with django_assert_num_queries(queries):
         response = search(client, "q=satellite&language=en")
     result = response.context["result"]

@@ -35,6 +35,13 @@ def postgresql_only():
         pytest.skip("only PostgreSQL samples its counts in the count statement")
 
 
+@pytest.fixture(autouse=True)
+def general_way(monkeypatch):
+    """The general way's samples, which a rare word takes without the extension: with it,
+    one scan of the word's matches counts everything (test_word_scan.py)."""
+    monkeypatch.setattr(engine, "_word_scan", lambda *args: False)
+
+
 @pytest.fixture
 def samplers(monkeypatch):
     """The `coarse` given to each capped_counts call: None when no sample was built."""
