@@ -16,6 +16,7 @@ from accessions.models import Subject
 from accessions.search import counting, engine, facet_counting, word_scan
 from accessions.search.engine import run_search
 from accessions.search.filters import SearchFilter
+from tests.engines import engine_unavailable
 from tests.search.test_estimates import BASE, languages, place, small_limits  # noqa: F401
 from tests.search.test_unsampled_counts import answer
 
@@ -27,7 +28,9 @@ def with_the_extension():
     if connection.vendor != "postgresql":
         pytest.skip("the word's scan is PostgreSQL's")
     if not facet_counting.uses_extension():
-        pytest.fail("the archive_facets extension is missing: run make pg-extension")
+        engine_unavailable(
+            "The archive_facets extension is not installed in PostgreSQL (make pg-extension)."
+        )
 
 
 @pytest.fixture
