@@ -96,7 +96,8 @@ def run_search(
         result.estimated = result.total > count_limits.EXACT_COUNT_LIMIT
     elif scanned := _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
         # One rare word with filters: every count, exact, from one scan of its matches.
-        result.total = scanned.total
+        result.total = scanned.total  # at most the word's matches: within the limit
+        result.estimated = False
         page_pks, counted, group_rows = scanned.page_pks, scanned.shared_rows, scanned.group_rows
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
@@ -415,7 +416,8 @@ def _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
     (_word_surely_rare), when a facet group's other filters leave it unbounded: that group
     reads most of the word's matches anyway. Where every group is bounded within the limit
     by its other filters, reading those few rows is cheaper than the word's, and needs no
-    statistics.
+    statistics. Without statistics (before the first ANALYZE, which a rebuild runs) every
+    word looks rare: a common one is then scanned to the limit first, one query for nothing.
     """
     active = set(search_filter.active_filter_names())
     if connection.vendor != "postgresql" or "q" not in active or active == {"q"}:

@@ -42,7 +42,7 @@ class ScannedCounts:
 
 def scan(search_filter, groups, shared, shown, page=None) -> ScannedCounts | None:
     """Count a search from one scan of its words' matches, or None when they are more than
-    the exact-count limit.
+    the exact-count limit (or a filter joins another table, which no filter does now).
 
     `groups` are the (param, facet, own filters) of the facet groups counted without their
     own filters, `shared` the facets counted over the search's own matches, `shown` the
@@ -55,7 +55,10 @@ def scan(search_filter, groups, shared, shown, page=None) -> ScannedCounts | Non
     names = [name for name in search_filter.active_filter_names() if name != "q"]
     marks, mark_params = [], []
     for number, name in enumerate(names):
-        condition, condition_params = where_sql(search_filter.queryset_only(name))
+        only = search_filter.queryset_only(name)
+        if len(only.query.alias_map) > 1:
+            return None  # a filter joining another table: counted the general way
+        condition, condition_params = where_sql(only)
         marks.append(f"({condition}) AS passes_{number}")
         mark_params += condition_params
     columns = [f'{table}."record_id" AS candidate', f'{table}."keys" AS entry_keys']
