@@ -71,15 +71,20 @@ def candidates_sql(entries, keywords) -> tuple[str, list]:
         return values.query.sql_with_params()
     where, params = where_sql(entries)
     table = connection.ops.quote_name(entries.model._meta.db_table)
-    # in_title's condition, as the ORM writes it.
-    title = f'{table}."title_document" @@ (websearch_to_tsquery(%s::regconfig, %s))'
+    tier, tier_params = tier_sql(table, keywords)
     return (
-        f'SELECT {table}."record_id" AS "candidate", '
-        f'CASE WHEN {title} THEN 0 ELSE 1 END AS "tier", '
+        f'SELECT {table}."record_id" AS "candidate", {tier} AS "tier", '
         f'{table}."date_start" AS "date_start", {table}."date_end" AS "date_end", '
         f'{table}."keys" AS "entry_keys" FROM {table} WHERE {where}',
-        [PG_CONFIG, keywords.positive_websearch(), *params],
+        [*tier_params, *params],
     )
+
+
+def tier_sql(table: str, keywords) -> tuple[str, list]:
+    """(SQL, parameters) of an entry's tier over the entries `table` (PostgreSQL): 0 when
+    its title holds every required clause (in_title's condition, as the ORM writes it)."""
+    title = f'{table}."title_document" @@ (websearch_to_tsquery(%s::regconfig, %s))'
+    return f"CASE WHEN {title} THEN 0 ELSE 1 END", [PG_CONFIG, keywords.positive_websearch()]
 
 
 # The relevance order of candidates_sql's rows, in SQL.

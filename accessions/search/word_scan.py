@@ -22,9 +22,8 @@ from django.db import connection
 
 from accessions.search import count_limits
 from accessions.search.facet_counting import shown_keys_aggregate
-from accessions.search.indexing import PG_CONFIG
 from accessions.search.models import SearchEntry
-from accessions.search.relevance import CANDIDATE_ORDER, where_sql
+from accessions.search.relevance import CANDIDATE_ORDER, tier_sql, where_sql
 from archive.database_routing import reading_connection
 
 
@@ -64,13 +63,12 @@ def scan(search_filter, groups, shared, shown, page=None) -> ScannedCounts | Non
     columns = [f'{table}."record_id" AS candidate', f'{table}."keys" AS entry_keys']
     column_params = []
     if page is not None:
-        title = f'{table}."title_document" @@ (websearch_to_tsquery(%s::regconfig, %s))'
+        tier, column_params = tier_sql(table, search_filter.keywords)
         columns += [
-            f"CASE WHEN {title} THEN 0 ELSE 1 END AS tier",
+            f"{tier} AS tier",
             f'{table}."date_start" AS date_start',
             f'{table}."date_end" AS date_end',
         ]
-        column_params += [PG_CONFIG, search_filter.keywords.positive_websearch()]
     cap = count_limits.EXACT_COUNT_LIMIT + 1
     rows = f"SELECT {', '.join(columns + marks)} FROM {table} WHERE {words} LIMIT %s"
     rows_params = [*column_params, *mark_params, *params, cap]

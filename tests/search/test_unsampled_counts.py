@@ -16,7 +16,7 @@ from django.http import QueryDict
 
 from accessions.catalogue.models import Record
 from accessions.models import Subject
-from accessions.search import counting, engine
+from accessions.search import engine
 from accessions.search.engine import run_search
 from accessions.search.filters import SearchFilter
 from tests.search.test_estimates import BASE, languages, place, small_limits  # noqa: F401
@@ -40,20 +40,6 @@ def general_way(monkeypatch):
     """The general way's samples, which a rare word takes without the extension: with it,
     one scan of the word's matches counts everything (test_word_scan.py)."""
     monkeypatch.setattr(engine, "_word_scan", lambda *args: False)
-
-
-@pytest.fixture
-def samplers(monkeypatch):
-    """The `coarse` given to each capped_counts call: None when no sample was built."""
-    calls = []
-    original = counting.capped_counts
-
-    def spy(main, cap, **kwargs):
-        calls.append(kwargs.get("coarse"))
-        return original(main, cap, **kwargs)
-
-    monkeypatch.setattr(counting, "capped_counts", spy)
-    return calls
 
 
 @pytest.fixture
