@@ -62,9 +62,13 @@ def _snippet_sql(keywords):
     record_table = Record._meta.db_table
     if connection.vendor == "postgresql":
         return RawSQL(
-            # The headline reads only the start of long texts: its cost grows with length.
+            # The headline reads only the start of the texts, in the record page's order: its
+            # cost grows with their length. Each text is cut before they are joined, so that
+            # of a long transcript only its start is read and decompressed (LEFT reads a
+            # slice), not the whole of it.
             f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
-            f"SELECT string_agg(x.body, ' ') FROM {RecordText._meta.db_table} x "
+            f"SELECT string_agg(LEFT(x.body, {HEADLINE_TEXT_LIMIT}), ' ' "
+            f"ORDER BY x.position, x.id) FROM {RecordText._meta.db_table} x "
             f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
             f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
             [keywords.as_websearch(), HEADLINE_OPTIONS],

@@ -419,6 +419,24 @@ def test_snippet_highlights_matches_and_escapes_the_record_text(client, make_rec
     assert "&amp; its protocol" in snippet
 
 
+def test_extract_follows_the_texts_in_the_record_pages_order(client, make_record):
+    """The extract is cut from the texts in the order the record page shows them
+    (position), not the order they were added in."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's headline joins the texts; FTS5 snippets the indexed body")
+    record = make_record(title="Quokka telegrams", summary="Two texts.")
+    english = Language.objects.get(code="en")
+    RecordText.objects.create(
+        record=record, body="The quokka spoke of wheat.", language=english, position=2
+    )
+    RecordText.objects.create(
+        record=record, body="The quokka spoke of barley.", language=english, position=1
+    )
+    snippet = str(search(client, q="quokka").context["result"].hits[0].snippet)
+    assert "<mark>quokka</mark>" in snippet
+    assert snippet.index("barley") < snippet.index("wheat")
+
+
 def test_browse_snippet_is_the_escaped_summary(client, make_record):
     make_record(summary="Bold <b>claim</b> here.")
     html = search(client).content.decode()
