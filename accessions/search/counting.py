@@ -2,8 +2,8 @@
 counted no further than just past the exact-count limit, in one statement that also ranks
 the relevance page and counts the facets from the rows it reads (PostgreSQL).
 
-run_search (engine.py) decides what to count how; past the limit the counts are estimated
-(estimates.py), and the facet counts are ranked as facet_counting ranks them.
+run_search (engine.py) counts what count_plan.py chooses; past the limit the counts are
+estimated (estimates.py), and the facet counts are ranked as facet_counting ranks them.
 """
 
 from dataclasses import dataclass, field

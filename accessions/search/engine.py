@@ -7,27 +7,31 @@ page's records with their highlighted snippets. On PostgreSQL a relevance page w
 exact-count limit comes with the count (and the shared facet counts, from the same rows);
 past it, the page is one more query (relevance.page_by_tiers). A facet group counted under
 the words alone, or under one word and other filters that do not bound it, takes one more
-query (the words' estimate, see _sized_groups and _samples_may_tell); one facet value alone
-is counted by its kept total.
+query (the words' estimate, see count_plan); one facet value alone is counted by its kept
+total. What to count how is count_plan's choice, the facet lists facet_filling's, and the
+page in date, title or upload order paging's.
 """
 
 from django.db import connection
-from django.db.models import F
 from django.http import QueryDict
 
 from accessions.catalogue.models import Record
 from accessions.search import (
     count_limits,
+    count_plan,
     counting,
     estimates,
     facet_counting,
+    facet_filling,
+    facet_groups,
+    paging,
     relevance,
-    word_scan,
 )
-from accessions.search.facets import FACETS, FACETS_BY_PARAM, lookup_values
+from accessions.search.facet_groups import DATE_PARAMS
+from accessions.search.facets import FACETS, FACETS_BY_PARAM
 from accessions.search.filters import SearchFilter
 from accessions.search.hits import page_hits
-from accessions.search.models import Facet, SearchEntry
+from accessions.search.models import SearchEntry
 from accessions.search.results import (
     ActiveFilter,
     FacetGroup,
@@ -35,19 +39,6 @@ from accessions.search.results import (
     SearchResult,
 )
 from archive.database_routing import reading_connection
-
-ORDERINGS = {
-    "date": [F("date_start").asc(nulls_last=True), "pk"],
-    "-date": [F("date_start").desc(nulls_last=True), "-pk"],
-    "title": ["sort_title", "pk"],
-    "-uploaded": [F("uploaded").desc(nulls_last=True), "-pk"],
-}
-# The orders whose column may be empty and whose page PostgreSQL reads in two parts.
-NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
-DATE_PARAMS = ("date_from", "date_to")
-# Words PostgreSQL's statistics expect in more records than this are surely past the
-# exact-count limit: a facet group counted under them alone is estimated without sizing.
-WORDS_SURELY_ESTIMATED = 10 * count_limits.EXACT_COUNT_LIMIT
 
 
 def run_search(
@@ -89,12 +80,14 @@ def run_search(
     page_pks = None
     if not active:
         result.total = facet_counting.published_total()
-    elif (single := _single_facet_value(search_filter, active)) is not None:
+    elif (single := facet_groups.single_facet_value(search_filter, active)) is not None:
         # One facet value alone: its kept total is the count, and every group but its own
         # (the kept totals) counts under it alone.
         result.total = single.total
         result.estimated = result.total > count_limits.EXACT_COUNT_LIMIT
-    elif scanned := _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
+    elif scanned := count_plan.scan_rare_word(
+        search_filter, cleaned, sort, offset, page_size, facet_limit
+    ):
         # One rare word with filters: every count, exact, from one scan of its matches.
         result.total = scanned.total  # at most the word's matches: within the limit
         result.estimated = False
@@ -102,8 +95,8 @@ def run_search(
     else:
         # The counts stop one past the limit: that says whether to count exactly or estimate,
         # for the search and for each facet whose own filter is on (its counts ignore it).
-        sized, surely_large = _sized_groups(search_filter)
-        keyword_cap = _keyword_cap(search_filter, keywords)
+        sized, surely_large = count_plan.sized_groups(search_filter)
+        keyword_cap = count_plan.keyword_cap(search_filter, keywords)
         extra = []
         if keyword_cap:
             extra.append((counting.fts_matches(keywords, indexed_only=False), keyword_cap))
@@ -113,14 +106,14 @@ def run_search(
             # The groups that need no size (their other filters bound them within the
             # limit) are counted in the same statement too, so that every count of an exact
             # search is one query.
-            bounded = _bounded_groups(search_filter, sized, surely_large)
+            bounded = count_plan.bounded_groups(search_filter, sized, surely_large)
             sized += bounded
             if sort == "relevance":
                 candidates = relevance.candidates_sql(entries, keywords)
                 ranked_page = counting.RankedPage(candidates, offset, page_size)
             # The facets counted over the search's own matches, and each sized group's own
             # facet, are counted from the rows their counts read, when within the limit.
-            shared = _shared_facets(search_filter)
+            shared = facet_groups.shared_facets(search_filter)
 
             # A coarse sample, read through its index, tells a count far past the limit
             # without counting its matches up to it.
@@ -129,10 +122,12 @@ def run_search(
 
             # A word found past the limit by its scan (the statistics were wrong) is
             # sampled after all.
-            if scanned is not None and not _samples_may_tell(search_filter, sized, bounded):
+            if scanned is not None and not count_plan.samples_may_tell(
+                search_filter, sized, bounded
+            ):
                 coarse = None
 
-        facet_of = {param: facet for param, facet, _ in _groups()}
+        facet_of = {param: facet for param, facet, _ in facet_groups.all_groups()}
         groups = [
             counting.Sized(
                 search_filter.queryset_without(*own),
@@ -145,7 +140,7 @@ def run_search(
         if postgresql and (ranked_page is not None or shared) and groups:
             # The group likeliest within the limit is read first, and its rows that pass
             # its own filters are the search's matches, which need no reading of their own.
-            holder = _main_holder(search_filter, groups)
+            holder = count_plan.main_holder(search_filter, groups)
             holder.narrowing = counting.Narrowing(
                 rows=relevance.candidates_sql(holder.source, keywords)
                 if ranked_page is not None
@@ -159,7 +154,7 @@ def run_search(
             extra=extra,
             page=ranked_page,
             facets=shared,
-            shown=(_selected(cleaned), facet_limit),
+            shown=(facet_groups.selected_values(cleaned), facet_limit),
             coarse=coarse,
         )
         result.total, sizes, extra_counts = counts.main, counts.sizes, counts.extra
@@ -187,7 +182,7 @@ def run_search(
         _no_such_page(result)
         return result
     if page_pks is None:
-        page_pks = _page_pks(
+        page_pks = paging.page_pks(
             # Read in date order from near the dates asked for (a relevance page within the
             # limit, or past it through its tiers' own indexes, is not read in date order).
             entries if sort == "relevance" else search_filter.start_bounded(entries),
@@ -210,7 +205,7 @@ def run_search(
             # title tier need not test the words against each entry's whole text.
             titled=None if keywords.negative else search_filter.queryset_without("q"),
         )
-    _fill_facets(
+    facet_filling.fill_facets(
         result,
         search_filter,
         cleaned,
@@ -227,14 +222,6 @@ def run_search(
         return result
     result.hits = page_hits(page_pks, keywords)
     return result
-
-
-def _single_facet_value(search_filter, active: list[str]):
-    """The chosen value (a label) when one facet filter with one value is all there is."""
-    if len(active) != 1 or active[0] not in FACETS_BY_PARAM:
-        return None
-    values = search_filter.form.cleaned_data[active[0]]
-    return values[0] if len(values) == 1 else None
 
 
 def _no_such_page(result: SearchResult) -> None:
@@ -324,353 +311,3 @@ def _active_filters(cleaned) -> list[ActiveFilter]:
     if cleaned.get("has_scan"):
         active.append(ActiveFilter("has_scan", cleaned["has_scan"], "Has scans"))
     return active
-
-
-def _keyword_cap(search_filter, keywords) -> int | None:
-    """How far to count the words' own FTS5 matches, or None when there is no need.
-
-    On SQLite the filters' order decides which set drives (see SearchFilter._selective_first);
-    beside facet filters, the words' match count, up to the largest chosen value's total,
-    places them. Counting FTS5 matches reads only the words' own index entries.
-    """
-    if connection.vendor != "sqlite" or not keywords.positive:
-        return None
-    largest = search_filter.largest_facet_total()
-    return largest + 1 if largest is not None else None
-
-
-def _groups() -> list[tuple[str, Facet, tuple[str, ...]]]:
-    """(param, facet, own filters) of each count group: the facets, decades and scans."""
-    groups = [(d.param, d.facet, (d.param,)) for d in FACETS]
-    groups.append(("decade", Facet.DECADE, DATE_PARAMS))
-    groups.append(("has_scan", Facet.SCAN, ("has_scan",)))
-    return groups
-
-
-def _sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set[str]]:
-    """(param, own filters) of the groups counted under other filters than their own, and
-    the params of those known to be estimated without sizing them.
-
-    Their counts ignore their own filter, so they count more entries than the search finds:
-    each needs its own size to tell whether to count exactly or estimate. A group whose
-    filter is the only one reads the kept totals and needs none, nor does one whose other
-    facet filters choose values of at most EXACT_COUNT_LIMIT records all told, nor one
-    counted under one facet value alone (its kept total is its size), nor one counted
-    under words alone that PostgreSQL already expects in far more records.
-    """
-    active = set(search_filter.active_filter_names())
-    sized, surely_large = [], set()
-    for param, _, own in _groups():
-        if not active.intersection(own) or not active.difference(own):
-            continue
-        if active.difference(own) == {"q"} and _words_surely_estimated(search_filter):
-            surely_large.add(param)
-            continue
-        bound = search_filter.upper_bound(without=own)
-        if bound is not None and bound > count_limits.EXACT_COUNT_LIMIT:
-            left = active.difference(own)
-            if len(left) == 1 and _single_facet_value(search_filter, list(left)) is not None:
-                # One facet value is all the group counts under: its kept total is its
-                # size, past the limit, and counting to the limit would only confirm it.
-                surely_large.add(param)
-                continue
-        if bound is None or bound > count_limits.EXACT_COUNT_LIMIT:
-            sized.append((param, own))
-    return sized, surely_large
-
-
-def _main_holder(search_filter, groups):
-    """The Sized group likeliest to be within the limit: one its other filters bound, else
-    the one the kept totals bound the tightest (the first when none bounds any)."""
-    bounded = [group for group in groups if group.within_limit]
-    if bounded:
-        return bounded[0]
-
-    def bound(group):
-        found = search_filter.upper_bound(without=group.without)
-        return float("inf") if found is None else found
-
-    return min(groups, key=bound)
-
-
-def _bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple[str, ...]]]:
-    """(param, own filters) of the groups counted under other filters than their own that
-    _sized_groups left out because those filters bound them within the limit."""
-    active = set(search_filter.active_filter_names())
-    return [
-        (param, own)
-        for param, _, own in _groups()
-        if active.intersection(own)
-        and active.difference(own)
-        and param not in surely_large
-        and (param, own) not in sized
-    ]
-
-
-def _word_scan(search_filter, cleaned, sort, offset, page_size, facet_limit):
-    """Every count of a search for one rare word with filters, from one scan of the word's
-    matches (word_scan.scan); False where that does not apply, None when the word turned
-    out past the limit.
-
-    It applies on PostgreSQL with the extension, to one word that the statistics call rare
-    (_word_surely_rare), when a facet group's other filters leave it unbounded: that group
-    reads most of the word's matches anyway. Where every group is bounded within the limit
-    by its other filters, reading those few rows is cheaper than the word's, and needs no
-    statistics. Without statistics (before the first ANALYZE, which a rebuild runs) every
-    word looks rare: a common one is then scanned to the limit first, one query for nothing.
-    """
-    active = set(search_filter.active_filter_names())
-    if connection.vendor != "postgresql" or "q" not in active or active == {"q"}:
-        return False
-    groups = [group for group in _groups() if active.intersection(group[2])]
-    bounds = [search_filter.upper_bound(without=own) for *_, own in groups]
-    if all(bound is not None and bound <= count_limits.EXACT_COUNT_LIMIT for bound in bounds):
-        return False
-    if not facet_counting.uses_extension() or not _word_surely_rare(search_filter):
-        return False
-    return word_scan.scan(
-        search_filter,
-        groups,
-        _shared_facets(search_filter),
-        (_selected(cleaned), facet_limit),
-        page=(offset, page_size) if sort == "relevance" else None,
-    )
-
-
-def _samples_may_tell(search_filter, sized, bounded) -> bool:
-    """Whether a search with filters may have a count so far past the limit that its
-    samples tell it without reading it to the limit (see counting._surely_past).
-
-    Not when every facet group's other filters bound it within the limit (the search's own
-    matches, a part of each group's, are then within it too), nor when the words are one
-    word that PostgreSQL's statistics expect in few records (_word_surely_rare). Building
-    and planning the samples (three for each count) was a third of the count statement of a
-    rare word with three filters at a million records (14 kB against 6 kB without them).
-    """
-    unbounded = len(sized) - len(bounded)
-    if sized and not unbounded:
-        return False
-    return not (unbounded and _word_surely_rare(search_filter))
-
-
-def _word_surely_rare(search_filter) -> bool:
-    """Whether the words are one word that PostgreSQL's statistics expect in so few records
-    that every count under it is within the limit, or not far past it.
-
-    Its statistics list the index's commonest words (about a thousand); any other word is
-    expected in 0.5 % of the entries (4,600 at a million records), and is in at most about
-    as many as the least common word listed (some 10,000 at a million). Only a single word
-    is trusted: the statistics take words as independent, so that two words that go
-    together, or a phrase, are expected in far fewer records than hold them. A word that
-    passes the limit all the same is counted to it and estimated from a sample read apart,
-    sized from the coarse sample alone: slower, and the estimate as sound.
-    """
-    if connection.vendor != "postgresql":
-        return False
-    clauses = search_filter.keywords.clauses
-    if len(clauses) != 1 or clauses[0].negated or len(clauses[0].terms) != 1:
-        return False  # words together, alternatives, or words excluded
-    (term,) = clauses[0].terms
-    if len(term) != 1:
-        return False  # a phrase
-    return search_filter.keyword_estimate() <= count_limits.EXACT_COUNT_LIMIT // 2
-
-
-def _words_surely_estimated(search_filter) -> bool:
-    """Whether PostgreSQL's statistics expect the words in far more records than are ever
-    counted exactly (asking costs a query; SQLite keeps no such statistics)."""
-    if connection.vendor != "postgresql" or not search_filter.keywords.positive:
-        return False
-    return search_filter.keyword_estimate() > WORDS_SURELY_ESTIMATED
-
-
-def _newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
-    """A page of entries by `column` newest first, entries without one last, on PostgreSQL.
-
-    Read backwards, the ascending index puts entries without a value first, so PostgreSQL
-    sorted every entry for "DESC NULLS LAST". The dated and undated entries are read apart,
-    each from its index and no further than the page, and the page is cut from both.
-    """
-    end = offset + limit
-    dated = entries.filter(**{f"{column}__isnull": False}).order_by(F(column).desc(), "-pk")
-    undated = entries.filter(**{f"{column}__isnull": True}).order_by("-pk")
-    both = (
-        dated.values_list("pk", column)[:end]
-        .union(undated.values_list("pk", column)[:end], all=True)
-        .order_by(F(column).desc(nulls_last=True), "-pk")
-    )
-    return [pk for pk, _ in both[offset:end]]
-
-
-def _page_pks(
-    entries, keywords, sort, offset, limit, *, bounded=False, walked=None, titled=None
-) -> list[int]:
-    """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
-    with the count (see counting.RankedPage)."""
-    if sort in NEWEST_FIRST and connection.vendor == "postgresql":
-        return _newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
-    if sort != "relevance":
-        ordered = entries.order_by(*ORDERINGS[sort])
-        return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
-    if bounded and connection.vendor == "postgresql":
-        return relevance.page_by_tiers(
-            entries, keywords, offset, limit, walked=walked, titled=titled
-        )
-    return relevance.page_of_all(entries, keywords, offset, limit)
-
-
-def _shared_facets(search_filter) -> list[Facet]:
-    """The facets whose counts are over the search's own matches: those whose own filter
-    is not on."""
-    active = set(search_filter.active_filter_names())
-    return [facet for param, facet, own in _groups() if not active.intersection(own)]
-
-
-def _fill_facets(
-    result,
-    search_filter,
-    cleaned,
-    facet_limit,
-    sampled_groups,
-    total_is_capped=False,
-    *,
-    counted=None,
-    group_rows=None,
-    coarse_hits=None,
-    finer_samples=None,
-) -> None:
-    """Count every facet in one query; each facet's counts ignore its own filter.
-
-    The groups named in `sampled_groups` (and all but the kept totals when the search itself
-    is estimated) are estimated, each from a sample of its own matches; so is the total when
-    `total_is_capped` (its count stopped at the limit). `counted` holds the (facet, value,
-    count, values in facet) rows to show of the shared facets when the count already counted
-    and ranked them, `group_rows` those of the groups it counted, by param, and
-    `coarse_hits` the sizes of the coarse samples it read, by the filters they leave out,
-    and `finer_samples` the (stride, matches) of the finer samples it read beyond them.
-    """
-    group_rows, coarse_hits = group_rows or {}, coarse_hits or {}
-    finer_samples = finer_samples or {}
-    # Rows to show that the count already ranked: no query needs to count them again.
-    ranked_rows = []
-    active = set(search_filter.active_filter_names())
-    groups = _groups()
-    shared = _shared_facets(search_filter)
-    querysets = []
-    counted_facets: set[Facet] = set()  # the facets the querysets count
-    sampled_facets: set[int] = set()
-    # (facets, filters left out) of the counts taken on the sample.
-    sampled_parts: list[tuple[list[Facet], tuple[str, ...]]] = []
-    if shared and active:
-        if result.estimated:
-            sampled_facets.update(facet.value for facet in shared)
-            result.estimated_groups.update(p for p, f, own in groups if f in shared)
-            sampled_parts.append((shared, ()))
-        elif counted is not None:
-            ranked_rows += counted
-        else:
-            querysets.append(facet_counting.facet_counts(search_filter.queryset_without(), shared))
-            counted_facets.update(shared)
-    for param, facet, own in groups:
-        if not active.intersection(own):
-            continue
-        if not active.difference(own):
-            # Only this group's own filter is on, and its counts ignore it: the kept totals.
-            querysets.append(facet_counting.kept_totals([facet]))
-            counted_facets.add(facet)
-        elif param in sampled_groups:
-            sampled_facets.add(facet.value)
-            result.estimated_groups.add(param)
-            sampled_parts.append(([facet], own))
-        elif param in group_rows:
-            ranked_rows += group_rows[param]
-        else:
-            entries = search_filter.queryset_without(*own)
-            querysets.append(facet_counting.facet_counts(entries, [facet]))
-            counted_facets.add(facet)
-    if total_is_capped and not any(without == () for _, without in sampled_parts):
-        sampled_parts.append(([], ()))
-    selected = _selected(cleaned)
-    # Where the extension ranks the sampled counts as it counts them, their rows come ranked.
-    ranks_keys = bool(sampled_parts) and facet_counting.uses_extension()
-    ranked_parts = []
-    for number, (facets, without) in enumerate(sampled_parts):
-        if not ranks_keys:
-            counted_facets.update(facets)
-        (ranked_parts if ranks_keys else querysets).append(
-            estimates.estimated_counts(
-                search_filter,
-                facets,
-                without,
-                number,
-                total=total_is_capped and without == (),
-                hits=count_limits.SAMPLE_HITS if without == () else count_limits.GROUP_SAMPLE_HITS,
-                coarse_hits=coarse_hits.get(without),
-                finer=finer_samples.get(without),
-                shown=(selected, facet_limit) if ranks_keys else None,
-            )
-        )
-    combined = facet_counting.union_all(querysets) if querysets else None
-    counts: dict[int, dict[int, int]] = {}
-    value_counts: dict[int, int] = {}
-    estimated_total = None
-    if active:
-        rows = [tuple(row) for row in ranked_rows]
-        if combined is not None or ranked_parts:
-            rows += facet_counting.top_counts(
-                combined, selected, facet_limit, counted_facets, ranked=ranked_parts
-            )
-    else:
-        rows = facet_counting.top_kept_totals(shared, facet_limit)
-    for facet, value, count, value_count in rows:
-        if facet == facet_counting.SAMPLE_ROW:
-            estimated_total = count
-            continue
-        counts.setdefault(facet, {})[value] = count
-        value_counts[facet] = value_count
-    if estimated_total is not None:
-        # Never below what was counted.
-        result.total = max(estimates.rounded(estimated_total), count_limits.EXACT_COUNT_LIMIT + 1)
-    for facet in sampled_facets:
-        by_value = counts.setdefault(facet, {})
-        for value in by_value:
-            by_value[value] = estimates.rounded(by_value[value])
-        # A chosen value the sample missed stays listed (and ticked), or the next submit of
-        # the form would drop the filter.
-        for value in selected.get(facet, ()):
-            by_value.setdefault(value, 0)
-    shown = {}
-    for definition in FACETS:
-        by_value = counts.setdefault(definition.facet.value, {})
-        shown[definition] = sorted(by_value, key=lambda pk, c=by_value: (-c[pk], pk))
-    labels = lookup_values(shown, by="id")
-    for definition in FACETS:
-        number = definition.facet.value
-        values = [
-            FacetValue(label.key, label.name, counts[number][pk], pk in selected[number])
-            for pk in shown[definition]
-            if (label := labels.get((number, pk)))
-        ]
-        result.facets.append(
-            FacetGroup(definition.param, definition.label, values, value_counts.get(number, 0))
-        )
-
-    decade_counts = counts.get(Facet.DECADE.value, {})
-    result.decades = [
-        FacetValue(str(decade), f"{decade}s", decade_counts[decade])
-        for decade in sorted(decade_counts)
-    ]
-    result.with_scans = FacetValue(
-        "1",
-        "Has scans",
-        counts.get(Facet.SCAN.value, {}).get(1, 0),
-        bool(cleaned.get("has_scan")),
-    )
-
-
-def _selected(cleaned) -> dict[int, set[int]]:
-    """{facet number: ids of its chosen values} of the cleaned parameters."""
-    return {
-        definition.facet.value: {label.id for label in cleaned.get(definition.param) or []}
-        for definition in FACETS
-    }

@@ -12,8 +12,8 @@ entries and one filter, 11.1 ms against 8.3-8.8 ms this way (pgbench), the readi
 rows and their keys being 4.4 ms of either.
 
 A word in more entries than the limit makes the scan stop there: nothing is counted, and
-the search goes the general way (engine._word_scan decides when to try, from PostgreSQL's
-statistics).
+the search goes the general way (count_plan.scan_rare_word decides when to try, from
+PostgreSQL's statistics).
 """
 
 from dataclasses import dataclass, field

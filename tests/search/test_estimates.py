@@ -115,7 +115,7 @@ def search(client, query):
 def gather_statistics():
     """PostgreSQL's statistics of the entries, as a rebuild leaves them: without any, it
     takes every word for a rare one, and a search for one word with a filter first scans
-    the word's matches (engine._word_scan), one query more when they are past the limit."""
+    the word's matches (count_plan.scan_rare_word), one query more when they are past the limit."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}")

@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from accessions.catalogue.models import Record
 from accessions.models import Subject
-from accessions.search import count_limits, counting, engine
+from accessions.search import count_limits, count_plan, counting
 from accessions.search.engine import run_search
 from tests.search.test_estimates import BASE, languages, place
 
@@ -70,7 +70,7 @@ def test_the_group_within_the_limit_holds_the_search_matches(held, archive):
     result = run_search(QueryDict("q=satellite&language=fr&subject=trade"))
     (counted, holders) = held[-1]
     # A group held the matches, and the search's own coarse sample was never read (nor,
-    # every group being bound by its other filters, made: see engine._samples_may_tell).
+    # every group being bound by its other filters, made: see count_plan.samples_may_tell).
     assert len(holders) == 1 and counted.coarse.get(()) is None
     french_trade = plain(language=french, subject=trade)
     assert (result.total, result.estimated) == (len(french_trade), False) == (6, False)
@@ -91,9 +91,9 @@ def test_a_held_search_without_words_is_sorted_by_date_and_counts_the_same(
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL counts facets from the rows a count reads")
     english, french, trade = archive
-    # Samples built, though these groups' filters bound them (engine._samples_may_tell):
+    # Samples built, though these groups' filters bound them (count_plan.samples_may_tell):
     # the search's own are then never read.
-    monkeypatch.setattr(engine, "_samples_may_tell", lambda *args: True)
+    monkeypatch.setattr(count_plan, "samples_may_tell", lambda *args: True)
     result = run_search(QueryDict("language=fr&subject=trade&sort=title"))
     (counted, holders) = held[-1]
     assert len(holders) == 1 and () in counted.coarse and counted.coarse[()] is None

@@ -1,5 +1,5 @@
 """A search with filters builds no samples of its counts where they cannot tell anything
-(engine._samples_may_tell): when every facet group's other filters bound it within the
+(count_plan.samples_may_tell): when every facet group's other filters bound it within the
 limit, and when the words are one word that PostgreSQL's statistics expect in few records.
 Building and planning the samples was a third of such a search's count statement.
 
@@ -16,7 +16,7 @@ from django.http import QueryDict
 
 from accessions.catalogue.models import Record
 from accessions.models import Subject
-from accessions.search import engine
+from accessions.search import count_plan
 from accessions.search.engine import run_search
 from accessions.search.filters import SearchFilter
 from tests.search.test_estimates import BASE, languages, place, small_limits  # noqa: F401
@@ -39,7 +39,7 @@ def postgresql_only():
 def general_way(monkeypatch):
     """The general way's samples, which a rare word takes without the extension: with it,
     one scan of the word's matches counts everything (test_word_scan.py)."""
-    monkeypatch.setattr(engine, "_word_scan", lambda *args: False)
+    monkeypatch.setattr(count_plan, "scan_rare_word", lambda *args: False)
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def answer(result) -> tuple:
 def sampled_answer(monkeypatch, query: str) -> tuple:
     """The search's answer with its samples built, as for words of any frequency."""
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "_samples_may_tell", lambda *args: True)
+        patched.setattr(count_plan, "samples_may_tell", lambda *args: True)
         return answer(run_search(QueryDict(query)))
 
 

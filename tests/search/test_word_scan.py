@@ -1,5 +1,5 @@
 """A search for one rare word with filters counts everything from one scan of the word's
-matches (engine._word_scan, word_scan.py; PostgreSQL with the archive_facets extension).
+matches (count_plan.scan_rare_word, word_scan.py; PostgreSQL with the archive_facets extension).
 
 Its answer must be the general way's to the record: the total, the page in every order,
 each facet group's counts (each ignoring its own filter), the facets counted with the
@@ -14,7 +14,7 @@ from django.http import QueryDict
 from accessions.catalogue.models import Record
 from accessions.models import Subject
 from accessions.scans.ingest import ingest_scan
-from accessions.search import engine, facet_counting, word_scan
+from accessions.search import count_plan, facet_counting, word_scan
 from accessions.search.engine import run_search
 from accessions.search.filters import SearchFilter
 from accessions.search.indexing import update_search_index
@@ -87,7 +87,7 @@ def archive(settings):
 
 def general_answer(monkeypatch, query: str, **options) -> tuple:
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "_word_scan", lambda *args: False)
+        patched.setattr(count_plan, "scan_rare_word", lambda *args: False)
         return answer(run_search(QueryDict(query), **options))
 
 
