@@ -1,8 +1,12 @@
 """The search page's highlighted extracts of records with long texts, against the naive way.
 
-Usage (PostgreSQL, a database bench/search.py generated; nothing in it is changed):
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_search_1m \
+Usage (PostgreSQL, a database bench/search.py generated):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_search_bench \
         .venv/bin/python bench/headlines.py [--texts 3] [--length 60000]
+
+Its records and texts are as before when it ends (the texts it adds are rolled back), but
+the texts' id sequence moves on and the rolled-back rows stay as dead rows until the next
+vacuum: do not run it while another benchmark times that database.
 
 A page of search hits shows each record with an extract of its summary and texts around the
 words (ts_headline). Transcripts of long documents run to tens of thousands of characters,

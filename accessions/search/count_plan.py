@@ -4,18 +4,14 @@ word's matches counts everything (word_scan), and whether samples can tell a cou
 the limit before it is read to it (counting).
 
 PostgreSQL's statistics of the words (SearchFilter.keyword_estimate, one query) decide the
-last two; no choice made here changes an answer, only what is read to reach it.
+last two, and which groups under the words alone are so far past the limit that they are
+estimated without a size (sized_groups): that choice marks such a group estimated. The
+others change only what is read to reach an answer, not the answer.
 """
 
 from django.db import connection
 
-from accessions.search import count_limits, facet_counting, word_scan
-from accessions.search.facet_groups import (
-    all_groups,
-    selected_values,
-    shared_facets,
-    single_facet_value,
-)
+from accessions.search import count_limits, facet_counting, facet_groups, word_scan
 
 # Words PostgreSQL's statistics expect in more records than this are surely past the
 # exact-count limit: a facet group counted under them alone is estimated without sizing.
@@ -48,7 +44,7 @@ def sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set[
     """
     active = set(search_filter.active_filter_names())
     sized, surely_large = [], set()
-    for param, _, own in all_groups():
+    for param, _, own in facet_groups.all_groups():
         if not active.intersection(own) or not active.difference(own):
             continue
         if active.difference(own) == {"q"} and words_surely_estimated(search_filter):
@@ -57,7 +53,10 @@ def sized_groups(search_filter) -> tuple[list[tuple[str, tuple[str, ...]]], set[
         bound = search_filter.upper_bound(without=own)
         if bound is not None and bound > count_limits.EXACT_COUNT_LIMIT:
             left = active.difference(own)
-            if len(left) == 1 and single_facet_value(search_filter, list(left)) is not None:
+            if (
+                len(left) == 1
+                and facet_groups.single_facet_value(search_filter, list(left)) is not None
+            ):
                 # One facet value is all the group counts under: its kept total is its
                 # size, past the limit, and counting to the limit would only confirm it.
                 surely_large.add(param)
@@ -87,7 +86,7 @@ def bounded_groups(search_filter, sized, surely_large) -> list[tuple[str, tuple[
     active = set(search_filter.active_filter_names())
     return [
         (param, own)
-        for param, _, own in all_groups()
+        for param, _, own in facet_groups.all_groups()
         if active.intersection(own)
         and active.difference(own)
         and param not in surely_large
@@ -110,7 +109,7 @@ def scan_rare_word(search_filter, cleaned, sort, offset, page_size, facet_limit)
     active = set(search_filter.active_filter_names())
     if connection.vendor != "postgresql" or "q" not in active or active == {"q"}:
         return False
-    groups = [group for group in all_groups() if active.intersection(group[2])]
+    groups = [group for group in facet_groups.all_groups() if active.intersection(group[2])]
     bounds = [search_filter.upper_bound(without=own) for *_, own in groups]
     if all(bound is not None and bound <= count_limits.EXACT_COUNT_LIMIT for bound in bounds):
         return False
@@ -119,8 +118,8 @@ def scan_rare_word(search_filter, cleaned, sort, offset, page_size, facet_limit)
     return word_scan.scan(
         search_filter,
         groups,
-        shared_facets(search_filter),
-        (selected_values(cleaned), facet_limit),
+        facet_groups.shared_facets(search_filter),
+        (facet_groups.selected_values(cleaned), facet_limit),
         page=(offset, page_size) if sort == "relevance" else None,
     )
 

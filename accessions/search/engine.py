@@ -8,8 +8,8 @@ exact-count limit comes with the count (and the shared facet counts, from the sa
 past it, the page is one more query (relevance.page_by_tiers). A facet group counted under
 the words alone, or under one word and other filters that do not bound it, takes one more
 query (the words' estimate, see count_plan); one facet value alone is counted by its kept
-total. What to count how is count_plan's choice, the facet lists facet_filling's, and the
-page in date, title or upload order paging's.
+total. What to count how is count_plan's choice, the facet lists facet_filling's, and a
+page not read with the count paging's.
 """
 
 from django.db import connection

@@ -2,8 +2,7 @@
 one query, estimated where the search or a group is past the exact-count limit, and each
 shown value named."""
 
-from accessions.search import count_limits, estimates, facet_counting
-from accessions.search.facet_groups import all_groups, selected_values, shared_facets
+from accessions.search import count_limits, estimates, facet_counting, facet_groups
 from accessions.search.facets import FACETS, lookup_values
 from accessions.search.models import Facet
 from accessions.search.results import FacetGroup, FacetValue
@@ -37,8 +36,8 @@ def fill_facets(
     # Rows to show that the count already ranked: no query needs to count them again.
     ranked_rows = []
     active = set(search_filter.active_filter_names())
-    groups = all_groups()
-    shared = shared_facets(search_filter)
+    groups = facet_groups.all_groups()
+    shared = facet_groups.shared_facets(search_filter)
     querysets = []
     counted_facets: set[Facet] = set()  # the facets the querysets count
     sampled_facets: set[int] = set()
@@ -73,7 +72,7 @@ def fill_facets(
             counted_facets.add(facet)
     if total_is_capped and not any(without == () for _, without in sampled_parts):
         sampled_parts.append(([], ()))
-    selected = selected_values(cleaned)
+    selected = facet_groups.selected_values(cleaned)
     # Where the extension ranks the sampled counts as it counts them, their rows come ranked.
     ranks_keys = bool(sampled_parts) and facet_counting.uses_extension()
     ranked_parts = []

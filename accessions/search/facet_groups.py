@@ -1,6 +1,6 @@
 """The facet groups a search counts (each facet, the decades, the scans), each with the
 filters that are its own: a group's counts ignore its own filters, so that choosing a value
-never hides the others."""
+never hides the others. Also which facet values a search's parameters choose."""
 
 from accessions.search.facets import FACETS, FACETS_BY_PARAM
 from accessions.search.models import Facet

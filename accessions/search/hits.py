@@ -21,6 +21,7 @@ HEADLINE_OPTIONS = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 HEADLINE_TEXT_LIMIT = 4000
+TRANSLATION = RecordText.Kind.TRANSLATION.value
 
 
 def page_hits(page_pks: list[int], keywords) -> list[SearchHit]:
@@ -62,14 +63,16 @@ def _snippet_sql(keywords):
     record_table = Record._meta.db_table
     if connection.vendor == "postgresql":
         return RawSQL(
-            # The headline reads only the start of the texts, in the record page's order: its
-            # cost grows with their length. Each text is cut before they are joined, so that
-            # of a long transcript only its start is read and decompressed (LEFT reads a
-            # slice), not the whole of it.
+            # The headline reads only the start of the texts, in the record page's order
+            # (Record.main_text first, the others by position): its cost grows with their
+            # length. Each text is cut before they are joined, so that of a long transcript
+            # only its start is read and decompressed (LEFT reads a slice), not all of it.
             f"ts_headline('{PG_CONFIG}', LEFT({record_table}.summary || ' ' || COALESCE(("
             f"SELECT string_agg(LEFT(x.body, {HEADLINE_TEXT_LIMIT}), ' ' "
-            f"ORDER BY x.position, x.id) FROM {RecordText._meta.db_table} x "
-            f"WHERE x.record_id = {record_table}.id), ''), {HEADLINE_TEXT_LIMIT}), "
+            f"ORDER BY x.main DESC, x.position, x.id) FROM (SELECT body, position, id, "
+            f"row_number() OVER (ORDER BY is_primary DESC, kind = '{TRANSLATION}' DESC, "
+            f"position, id) = 1 AS main FROM {RecordText._meta.db_table} "
+            f"WHERE record_id = {record_table}.id) x), ''), {HEADLINE_TEXT_LIMIT}), "
             f"websearch_to_tsquery('{PG_CONFIG}', %s), %s)",
             [keywords.as_websearch(), HEADLINE_OPTIONS],
         )

@@ -99,8 +99,8 @@ class SearchEntry(models.Model):
     # PostgreSQL only (weighted, GIN-indexed); SQLite keeps the text in the search_fts table.
     document = SearchVectorField(null=True)
     # PostgreSQL only: the title's words alone, GIN-indexed with the keys (migrations 0024
-    # and 0027). Relevance puts the records whose title holds every word first (engine.py,
-    # "How relevance ranks"); its own index finds them without reading the rows of a word's
+    # and 0027). Relevance puts the records whose title holds every word first (relevance.py;
+    # the README's "Relevance"); its own index finds them without reading the rows of a word's
     # other matches.
     title_document = SearchVectorField(null=True)
     # PostgreSQL only: the entry's facet keys (see facet_key), a copy of its SearchFacet rows

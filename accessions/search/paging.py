@@ -1,4 +1,5 @@
-"""The page of a search in date, title or upload order (relevance pages: relevance.py)."""
+"""The pks of a search's page in its order: by date, title or upload here, by relevance
+through relevance.py (PostgreSQL's relevance page within the limit comes with the count)."""
 
 from django.db import connection
 from django.db.models import F

@@ -420,21 +420,47 @@ def test_snippet_highlights_matches_and_escapes_the_record_text(client, make_rec
 
 
 def test_extract_follows_the_texts_in_the_record_pages_order(client, make_record):
-    """The extract is cut from the texts in the order the record page shows them
-    (position), not the order they were added in."""
+    """The extract is cut from the texts in the order the record page shows them: the
+    main text first (Record.main_text), then the others by position, whatever the order
+    they were added in."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's headline joins the texts; FTS5 snippets the indexed body")
-    record = make_record(title="Quokka telegrams", summary="Two texts.")
     english = Language.objects.get(code="en")
+    # The main text placed after a transcript.
+    main_last = make_record(title="Quokka telegrams", summary="Two texts.")
+    main_last.texts.update(body="Of wheat, the quokka wheat.", position=2)
     RecordText.objects.create(
-        record=record, body="The quokka spoke of wheat.", language=english, position=2
+        record=main_last,
+        kind=RecordText.Kind.TRANSCRIPT,
+        body="Of barley, the quokka barley.",
+        language=english,
+        position=1,
     )
-    RecordText.objects.create(
-        record=record, body="The quokka spoke of barley.", language=english, position=1
+    # No main text of its own: the first by position leads, then the rest by position.
+    added_late = make_record(title="Quokka letters", summary="Three texts.")
+    added_late.texts.update(
+        body="Nothing to see.", is_primary=False, kind=RecordText.Kind.TRANSCRIPT
     )
-    snippet = str(search(client, q="quokka").context["result"].hits[0].snippet)
-    assert "<mark>quokka</mark>" in snippet
-    assert snippet.index("barley") < snippet.index("wheat")
+    for body, position in (("Of rye, the quokka rye.", 2), ("Of oats, the quokka oats.", 1)):
+        RecordText.objects.create(
+            record=added_late,
+            kind=RecordText.Kind.TRANSCRIPT,
+            body=body,
+            language=english,
+            position=position,
+        )
+    hits = search(client, q="quokka").context["result"].hits
+    snippets = {hit.record.pk: str(hit.snippet) for hit in hits}
+    for record, first, then in ((main_last, "wheat", "barley"), (added_late, "oats", "rye")):
+        texts = list(record.texts.all())
+        main = record.main_text()
+        page_order = [main.body] + [text.body for text in texts if text != main]
+        assert [body for body in page_order if first in body or then in body] == [
+            body for body in page_order if "quokka" in body
+        ]
+        snippet = snippets[record.pk]
+        assert "<mark>quokka</mark>" in snippet
+        assert snippet.index(first) < snippet.index(then), snippet
 
 
 def test_browse_snippet_is_the_escaped_summary(client, make_record):
