@@ -19,6 +19,7 @@ from accessions.search.facets import FACETS, FACETS_BY_NUMBER, FACETS_BY_PARAM, 
 from accessions.search.indexing import FTS_TABLE, PG_CONFIG
 from accessions.search.keywords import parse_keywords
 from accessions.search.models import (
+    DATE_SAMPLE_INDEX_STRIDES,
     FACET_KEY_BASE,
     SAMPLE_INDEX_STRIDES,
     SAMPLE_LEVEL,
@@ -32,6 +33,7 @@ from accessions.search.relevance import where_sql
 from archive.database_routing import reading_connection
 
 MAX_QUERY_LENGTH = 500
+DATE_FILTERS = {"date_from", "date_to"}
 MAX_VALUES_PER_FACET = 50
 PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 SORTS = {
@@ -324,15 +326,25 @@ class SearchFilter(django_filters.FilterSet):
             sample = sample.order_by().annotate(**{alias: F(column)}).values(alias)
             return sample.query.sql_with_params()
         key = (frozenset(names), self.keyword_matches)
+        table = connection.ops.quote_name(SearchEntry._meta.db_table)
+        quoted = connection.ops.quote_name(SearchEntry._meta.get_field(column).column)
+        selected = f"SELECT {table}.{quoted} AS {connection.ops.quote_name(alias)} FROM {table}"
+        if dated := self._dates_alone(names, stride_sql):
+            # Read in a sample's B-tree of dates, which holds the keys, from the dates asked
+            # for: no row is read (models.DATE_SAMPLE_INDEX_STRIDES).
+            started = (*key, "start bounded")
+            if started not in self._where:
+                self._where[started] = where_sql(self.start_bounded(queryset))
+            where, params = self._where[started]
+            return (
+                f"{selected} WHERE ({where}) AND {table}.record_id %% {int(stride_sql)} = 0 "
+                f"AND {table}.record_id %% {dated} = 0",
+                list(params),
+            )
         if key not in self._where:
             self._where[key] = where_sql(queryset)
         where, params = self._where[key]
-        table = connection.ops.quote_name(SearchEntry._meta.db_table)
-        quoted = connection.ops.quote_name(SearchEntry._meta.get_field(column).column)
-        select = (
-            f"SELECT {table}.{quoted} AS {connection.ops.quote_name(alias)} FROM {table} "
-            f"WHERE ({where}) AND {_in_sample_level(stride_sql).sql}"
-        )
+        select = f"{selected} WHERE ({where}) AND {_in_sample_level(stride_sql).sql}"
         if stride_sql.isdigit():
             if indexed := sample_index_stride(int(stride_sql)):
                 select += f" AND {_in_sample_index(indexed).sql}"
@@ -349,6 +361,16 @@ class SearchFilter(django_filters.FilterSet):
             above = indexed
         branches.append(f"{select} AND ({stride_sql}) < {above}")
         return " UNION ALL ".join(branches), list(params) * len(branches)
+
+    def _dates_alone(self, names, stride_sql: str) -> int | None:
+        """The stride of the B-tree of dates to read a sample in (the largest that divides
+        its stride, models.DATE_SAMPLE_INDEX_STRIDES), when the entries less the filters named
+        are filtered by dates alone; None otherwise."""
+        left = set(self.active_filter_names()).difference(names)
+        if not left or not left <= DATE_FILTERS or not stride_sql.isdigit():
+            return None
+        held = [each for each in DATE_SAMPLE_INDEX_STRIDES if int(stride_sql) % each == 0]
+        return max(held, default=None)
 
     def sampled_queryset_without(self, *names: str, stride_sql: str):
         """queryset_without, keeping only the entries whose pk is a multiple of `stride_sql`.

@@ -16,6 +16,7 @@ here are powers of two.
 """
 
 import math
+from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -29,7 +30,7 @@ from accessions.models import Language, Subject
 from accessions.search import count_limits, counting, estimates, facet_counting
 from accessions.search.filters import SearchFilter
 from accessions.search.indexing import update_search_index
-from accessions.search.models import Facet, SearchEntry
+from accessions.search.models import DATE_SAMPLE_INDEX_STRIDES, Facet, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -685,6 +686,11 @@ def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index
         # The titles' index holds the keys too (migration 0027), and so may serve the level's
         # key alone at this scale: a toss-up too, and not a sample's index; it goes as well.
         cursor.execute("DROP INDEX search_entry_title_words_keys")
+        # The samples' B-trees of dates (migration 0029) hold no words: at this scale a full
+        # read of one, testing each row, is a toss-up too; a sample of dates alone reads them
+        # (test_a_sample_of_dates_alone_is_read_in_a_b_tree_of_dates).
+        for dated in DATE_SAMPLE_INDEX_STRIDES:
+            cursor.execute(f"DROP INDEX search_entry_sample_dates_{dated}")
         if index != "search_entry_words_keys":
             # Between indexes of a few pages the planner's choice is a toss-up that earlier
             # tests' statistics decide (at a million entries a partial index is an 8th to
@@ -708,6 +714,67 @@ def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index
     assert [line for line in plan if "Index Cond" in line]
     # And exactly the English matches whose pk is a multiple of the stride.
     assert sampled == [pk for pk in english_pks if pk % stride == 0]
+
+
+@pytest.mark.parametrize(
+    ("stride", "index"),
+    [
+        (1024, "search_entry_sample_dates_128"),
+        (128, "search_entry_sample_dates_128"),
+        (64, "search_entry_sample_dates_16"),
+        (16, "search_entry_sample_dates_16"),
+        (8, None),
+    ],
+)
+def test_a_sample_of_dates_alone_is_read_in_a_b_tree_of_dates(stride, index):
+    """A sample whose only filters are dates is read in a sample's B-tree of dates, which
+    holds the keys: an index-only scan from the dates asked for (migration 0029). Strides
+    no such index holds read the GIN index of the sample's key. Either way the sample is
+    the entries in those dates whose pk is a multiple of the stride."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the samples' own indexes are PostgreSQL's")
+    english, _ = languages()
+    pks = [BASE + offset for offset in range(0, 4096, 4)]
+    place(pks, language=english)
+    # Dated a day apart from 1 January 1960: a quarter of them within 1961.
+    start = date(1960, 1, 1)
+    for number, pk in enumerate(pks):
+        day = start + timedelta(days=number)
+        SearchEntry.objects.filter(pk=pk).update(date_start=day, date_end=day)
+    search_filter = SearchFilter(
+        QueryDict("date_from=1961&date_to=1961"), queryset=SearchEntry.objects.all()
+    )
+    assert search_filter.is_valid()
+    sql, params = search_filter.sampled_sql_without(
+        stride_sql=str(stride), column="keys", alias="entry_keys"
+    )
+    counted_sql, counted_params = search_filter.sampled_sql_without(
+        stride_sql=str(stride), column="record", alias="pk"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+        cursor.execute(counted_sql, counted_params)
+        sampled = sorted(pk for (pk,) in cursor.fetchall())
+    # "Index Only Scan using <index> on <table>", "Bitmap Index Scan on <index>".
+    read = {
+        line.split(" using ", 1)[1].split()[0]
+        if " using " in line
+        else line.split(" on ", 1)[1].split()[0]
+        for line in plan
+        if "Index" in line and " on " in line and "never executed" not in line
+    }
+    if index:
+        # The date index, and no GIN index: the sample states no condition one could serve.
+        # (Its rows just written, this test's plan reads them for a bitmap or checks their
+        # visibility; at a million entries, vacuumed, it is an index-only scan.)
+        assert read == {index}
+    else:
+        assert not any("sample_dates" in line for line in plan)
+    in_1961 = [pk for number, pk in enumerate(pks) if (start + timedelta(days=number)).year == 1961]
+    assert in_1961
+    assert sampled == [pk for pk in in_1961 if pk % stride == 0]
 
 
 def test_a_count_both_samples_leave_in_doubt_is_settled_by_the_finest(monkeypatch, small_limits):
