@@ -34,6 +34,9 @@ from archive.database_routing import reading_connection
 
 MAX_QUERY_LENGTH = 500
 DATE_FILTERS = {"date_from", "date_to"}
+# The most decades whose keys a date range adds to a search of words or facet values
+# (SearchFilter._decade_keys).
+MAX_DECADE_KEYS = 3
 MAX_VALUES_PER_FACET = 50
 PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 SORTS = {
@@ -410,10 +413,38 @@ class SearchFilter(django_filters.FilterSet):
         return self.filters[name].filter(self.queryset, value).query.where
 
     def _apply(self, queryset, skip):
+        applied = []
         for name, value in sorted(self.form.cleaned_data.items(), key=self._selective_first):
             if name in self.filters and name not in skip:
                 queryset = self.filters[name].filter(queryset, value)
+                if value:
+                    applied.append(name)
+        if decades := self._decade_keys(applied):
+            queryset = queryset.filter(keys__overlap=decades)
         return queryset
+
+    def _decade_keys(self, applied: list[str]) -> list[int] | None:
+        """The keys of the decades a date range spans, said beside its dates when a word or
+        facet filter is applied with them (PostgreSQL); None otherwise.
+
+        The dates are no part of the GIN index of the words and keys, so the entries of a
+        word or facet value were read row by row to test them, most to be dropped (for
+        q=near in the 1960s, 13,825 rows of its sample read to keep 3,327). An entry within
+        the dates carries the key of a decade among them (its decades are those its range
+        overlaps, indexing.py), so the decades' keys in the same index scan keep only the
+        entries of those decades: the same entries, fewer rows read. Only for a range of
+        both ends and a few decades: more decades would keep most entries anyway, and each
+        decade's list is long. Dates alone are read in date order (SearchEntry's indexes).
+        """
+        if connection.vendor != "postgresql" or not DATE_FILTERS <= set(applied):
+            return None
+        if not set(applied) - DATE_FILTERS:
+            return None
+        first = self.form.cleaned_data["date_from"][0].year // 10 * 10
+        last = self.form.cleaned_data["date_to"][1].year // 10 * 10
+        if last < first or (last - first) // 10 + 1 > MAX_DECADE_KEYS:
+            return None
+        return [facet_key(Facet.DECADE, decade) for decade in range(first, last + 10, 10)]
 
     def longest_span(self) -> int | None:
         """The longest date range of any entry, in days (PostgreSQL; asked once, from the
