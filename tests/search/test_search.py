@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accessions.catalogue.workflow import transition_record
@@ -494,6 +495,30 @@ def test_bad_parameters_get_a_readable_message_and_a_400(client, catalogue, quer
     assert response.status_code == 400
     assert message in response.content.decode()
     assert response.context["result"].hits == []
+
+
+def test_a_search_from_the_first_day_a_date_can_have(client, make_record):
+    """date_from=0001 finds every dated record: the bound it puts on the start dates (the
+    date less the longest range of any record) would fall before the first day a date can
+    have, and is left out, not a 500."""
+    ranged = make_record(title="A range of decades", date_text="1950/1970")
+    response = search(client, "date_from=0001")
+    assert response.status_code == 200
+    assert [hit.record.pk for hit in response.context["result"].hits] == [ranged.pk]
+    beyond = search(client, "date_from=0001&page=99")
+    assert beyond.status_code == 400
+    assert "There is no page 99; the last is 1." in beyond.content.decode()
+
+
+def test_a_dated_page_past_the_last_asks_no_more_than_an_undated_one(
+    client, catalogue, django_assert_num_queries
+):
+    """The bound on the start dates of a sample of dates alone is read in the count's own
+    statement: a page past the last is told from the count alone, dated or not."""
+    with CaptureQueriesContext(connection) as undated:
+        assert search(client, "page=99").status_code == 400
+    with django_assert_num_queries(len(undated.captured_queries)):
+        assert search(client, "date_from=1960&page=99").status_code == 400
 
 
 def test_record_page_links_land_on_search_with_that_filter_applied(client, catalogue):
