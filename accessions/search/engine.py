@@ -204,6 +204,7 @@ def run_search(
             # A title holding every word (no word excluded) implies a text that does: the
             # title tier need not test the words against each entry's whole text.
             titled=None if keywords.negative else search_filter.queryset_without("q"),
+            date_filtered=bool(set(search_filter.active_filter_names()) & set(DATE_PARAMS)),
         )
     facet_filling.fill_facets(
         result,

@@ -16,15 +16,21 @@ ORDERINGS = {
 NEWEST_FIRST = {"-date": "date_start", "-uploaded": "uploaded"}
 
 
-def newest_first_page(entries, column: str, offset: int, limit: int) -> list[int]:
+def newest_first_page(
+    entries, column: str, offset: int, limit: int, *, all_dated=False
+) -> list[int]:
     """A page of entries by `column` newest first, entries without one last, on PostgreSQL.
 
     Read backwards, the ascending index puts entries without a value first, so PostgreSQL
     sorted every entry for "DESC NULLS LAST". The dated and undated entries are read apart,
-    each from its index and no further than the page, and the page is cut from both.
+    each from its index and no further than the page, and the page is cut from both. When
+    `all_dated` (date filters, which keep dated entries only), there are no undated ones to
+    read: looking for them could cost a scan of every entry of a facet value for none.
     """
     end = offset + limit
     dated = entries.filter(**{f"{column}__isnull": False}).order_by(F(column).desc(), "-pk")
+    if all_dated:
+        return list(dated.values_list("pk", flat=True)[offset:end])
     undated = entries.filter(**{f"{column}__isnull": True}).order_by("-pk")
     both = (
         dated.values_list("pk", column)[:end]
@@ -35,12 +41,24 @@ def newest_first_page(entries, column: str, offset: int, limit: int) -> list[int
 
 
 def page_pks(
-    entries, keywords, sort, offset, limit, *, bounded=False, walked=None, titled=None
+    entries,
+    keywords,
+    sort,
+    offset,
+    limit,
+    *,
+    bounded=False,
+    walked=None,
+    titled=None,
+    date_filtered=False,
 ) -> list[int]:
     """The pks of a page of entries in the sort's order; PostgreSQL's relevance pages come
-    with the count (see counting.RankedPage)."""
+    with the count (see counting.RankedPage). `date_filtered`: a date filter keeps only
+    entries with a start date."""
     if sort in NEWEST_FIRST and connection.vendor == "postgresql":
-        return newest_first_page(entries, NEWEST_FIRST[sort], offset, limit)
+        column = NEWEST_FIRST[sort]
+        all_dated = date_filtered and column == "date_start"
+        return newest_first_page(entries, column, offset, limit, all_dated=all_dated)
     if sort != "relevance":
         ordered = entries.order_by(*ORDERINGS[sort])
         return list(ordered.values_list("pk", flat=True)[offset : offset + limit])

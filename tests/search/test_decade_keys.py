@@ -72,6 +72,8 @@ def without_decades(monkeypatch, query: str, **options) -> tuple:
         return answer(run_search(QueryDict(query), **options))
 
 
+# The first two, the fifth, sixth and eighth say their decades' keys; the others, ranges of
+# days or months, or of four decades, do not, and must answer the same all the same.
 QUERIES = [
     "q=cable&date_from=1960&date_to=1969",
     "q=satellite&language=en&date_from=1960&date_to=1969",
@@ -80,7 +82,7 @@ QUERIES = [
     "language=fr&date_from=1950&date_to=1975-06&sort=-date",
     "q=satellite&date_from=1950-06&date_to=1971&sort=title",
     "language=en&date_from=1962-10&date_to=1962-11",
-    "q=cable&language=fr&date_from=1945&date_to=1949",
+    "q=cable&language=fr&date_from=1944-06&date_to=1949",
     # Four decades and more: no keys said, the same answers.
     "q=cable&date_from=1940&date_to=1979",
 ]
@@ -118,14 +120,23 @@ def decade(year: int) -> str:
 def test_the_decades_are_said_beside_words_or_facet_values_only():
     if connection.vendor != "postgresql":
         pytest.skip("the decades' keys are PostgreSQL's")
-    beside_words = where("q=cable&date_from=1958-03&date_to=1971-01-02")
+    beside_words = where("q=cable&date_from=1951-03&date_to=1978-10-02")
     assert all(decade(year) in beside_words for year in (1950, 1960, 1970))
     assert decade(1940) not in beside_words and decade(1980) not in beside_words
+    # At least half of its decades' days: 1944-06 to 1949 is more than half the 1940s,
+    # 1946 to 1949 less.
+    assert decade(1940) in where("q=cable&date_from=1944-06&date_to=1949")
+    assert decade(1940) not in where("q=cable&date_from=1946&date_to=1949")
+    # A range of months is a small part of its decade's list: read by its dates.
+    assert decade(1960) not in where("q=cable&date_from=1962-10&date_to=1962-11")
+    assert decade(1960) not in where("q=cable&date_from=1958-03&date_to=1971-01-02")
     assert decade(1960) in where("language=en&date_from=1960&date_to=1969")
     # Dates alone are read in date order, through the date indexes: no keys.
     assert decade(1960) not in where("date_from=1960&date_to=1969")
     # Nor for a group counted without the word: its dates are alone.
     assert decade(1960) not in where("q=cable&date_from=1960&date_to=1969", "q")
+    # Words too common to search for filter nothing: the dates are alone.
+    assert decade(1960) not in where("q=the&date_from=1960&date_to=1969")
     # One end only, or more decades than MAX_DECADE_KEYS: none.
     assert decade(1960) not in where("q=cable&date_from=1960")
     assert decade(1960) not in where("q=cable&date_to=1969")
