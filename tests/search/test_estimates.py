@@ -650,6 +650,20 @@ def test_a_count_its_coarse_sample_leaves_in_doubt_is_settled_by_a_finer_sample(
     assert counts(result, "language") == {"en": 24, "fr": 0}
 
 
+def indexes_read(plan: list[str]) -> set[str]:
+    """The indexes an EXPLAIN ANALYZE plan read: "Index [Only] Scan [Backward] using
+    <index> on <table>", "Bitmap Index Scan on <index>"; nodes never executed aside."""
+    read = set()
+    for line in plan:
+        if "never executed" in line or "Scan" not in line:
+            continue
+        if " using " in line:
+            read.add(line.split(" using ", 1)[1].split()[0])
+        elif "Bitmap Index Scan on " in line:
+            read.add(line.split(" on ", 1)[1].split()[0])
+    return read
+
+
 @pytest.mark.parametrize("computed", [False, True], ids=["stride-given", "stride-computed"])
 @pytest.mark.parametrize(
     ("stride", "index"),
@@ -704,12 +718,7 @@ def test_postgresql_reads_a_sample_through_the_index_of_its_stride(stride, index
         plan = [row[0] for row in cursor.fetchall()]
         cursor.execute(sql, params)
         sampled = sorted(pk for (pk,) in cursor.fetchall())
-    read = {
-        line.split(" on ", 1)[1].split()[0]
-        for line in plan
-        if "Index Scan on" in line and "never executed" not in line
-    }
-    assert read == {index}
+    assert indexes_read(plan) == {index}
     # The words and keys are read as the index's conditions, not tested row by row.
     assert [line for line in plan if "Index Cond" in line]
     # And exactly the English matches whose pk is a multiple of the stride.
@@ -763,14 +772,7 @@ def test_a_sample_of_dates_alone_is_read_in_a_b_tree_of_dates(stride, index):
         plan = [row[0] for row in cursor.fetchall()]
         cursor.execute(counted_sql, counted_params)
         sampled = sorted(pk for (pk,) in cursor.fetchall())
-    # "Index Only Scan using <index> on <table>", "Bitmap Index Scan on <index>".
-    read = {
-        line.split(" using ", 1)[1].split()[0]
-        if " using " in line
-        else line.split(" on ", 1)[1].split()[0]
-        for line in plan
-        if "Index" in line and " on " in line and "never executed" not in line
-    }
+    read = indexes_read(plan)
     if index:
         # The date index, and no GIN index: the sample states no condition one could serve,
         # and reads the index from the dates asked for less the longest range. (Its rows
